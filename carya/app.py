@@ -1,0 +1,434 @@
+"""The application: ``make_app`` builds it, ``App.__call__`` is the whole request path.
+
+Request path (everything else was decided in ``App.__init__``)::
+
+    state -> on_route hooks -> route (one dict lookup, or the walk)
+          -> authorize -> negotiate content type -> bind arguments
+          -> before hooks -> call handler -> render
+          -> after hooks -> response
+    any exception -> error response -> on_error hooks -> after hooks
+
+A handler that returns a value and leaves ``carya.response`` alone is answered
+straight from the rendered bytes, without building a WebOb response.
+"""
+
+from __future__ import annotations
+
+import importlib
+import mimetypes
+from collections.abc import Callable, Iterable, Mapping
+from types import MethodType
+from typing import Any
+
+import webob
+import webob.exc as exc
+
+from .context import Request, Response, State, _current
+from .context import response as response_proxy
+from .errors import InternalRedirect, error_response
+from .handler import Generic, Handler
+from .hooks import HookChain, PecanHook
+from .render import Renderer, RendererFactory
+from .routing.objects import NonCanonical, Router, Walk
+from .routing.spec import SpecCache
+
+__all__ = ["App", "make_app", "Arguments", "override_template"]
+
+_JSON_TYPES = ("application/json", "application/javascript")
+_SIMPLEST = ({"text/html"}, {"text/plain"})
+_MAX_FORWARDS = 10
+_STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
+
+
+class Arguments:
+    """What the handler was called with (``state.arguments``), for hooks."""
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, args: list, kwargs: dict):
+        self.args = args
+        self.kwargs = kwargs
+
+
+def _import_object(path: str) -> Any:
+    module, _, attr = path.rpartition(".")
+    if not module:
+        raise ValueError(f"root {path!r} is not a dotted path like 'pkg.module.Class'")
+    try:
+        obj = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"cannot import root controller {path!r}: {error}") from error
+    return obj() if isinstance(obj, type) else obj
+
+
+def _content_type_header(ctype: str) -> str:
+    if ctype.startswith("text/") or ctype in ("application/xml", "application/javascript"):
+        return ctype + "; charset=UTF-8"
+    return ctype
+
+
+class App:
+    """A carya WSGI application (what Pecan calls ``Pecan``)."""
+
+    def __init__(
+        self,
+        root: Any,
+        hooks: Iterable[PecanHook] | Callable[[], Iterable[PecanHook]] = (),
+        debug: bool = False,
+        force_canonical: bool = True,
+        guess_content_type_from_ext: bool = True,
+        template_path: str | list[str] = "templates",
+        default_renderer: str = "mako",
+        custom_renderers: Mapping[str, type[Renderer]] | None = None,
+        extra_template_vars: Mapping[str, Any] | None = None,
+        errors: Mapping[Any, str] | None = None,
+        use_context_locals: bool = True,
+        request_cls: type[webob.Request] = Request,
+        response_cls: type[webob.Response] = Response,
+        **unused: Any,
+    ):
+        if isinstance(root, str):
+            root = _import_object(root)
+        if callable(hooks) and not isinstance(hooks, (list, tuple)):
+            hooks = hooks()
+        self.root = root
+        self.debug = debug
+        self.force_canonical = force_canonical
+        self.guess_content_type_from_ext = guess_content_type_from_ext
+        self.use_context_locals = use_context_locals
+        self.request_cls = request_cls
+        self.response_cls = response_cls
+        self.hooks = HookChain(hooks)
+        self.renderers = RendererFactory(
+            custom_renderers, template_path, extra_template_vars, default_renderer
+        )
+        self.specs = SpecCache(self.renderers, leading=1 if use_context_locals else 3)
+        self.router = Router(root, self.specs, self.hooks, force_canonical)
+        self.static = self.router.static
+        self.errors = _error_map(errors)
+        self._ext_types: dict[str, str | None] = {}
+        self._ctype_headers: dict[str, str] = {}
+
+    # --- the request path -----------------------------------------------------
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        state = State(environ, self, self.request_cls, self.response_cls)
+        token = _current.set(state)
+        try:
+            body = self.respond(state)
+        except InternalRedirect as forward:
+            _current.reset(token)
+            return self.forward(environ, forward.location, start_response)
+        try:
+            if body is not None:
+                return self.emit(state, body, start_response)
+            resp = state._response
+            if self.errors and resp.status_int in self.errors:
+                resp = self.error_page(environ, resp)
+            return resp(environ, start_response)
+        finally:
+            _current.reset(token)
+
+    def respond(self, state: State) -> bytes | None:
+        """Run the request; bytes for the fast path, else ``state.response`` is set."""
+        chain = self.hooks
+        body = None
+        try:
+            for hook in chain.on_route:
+                hook(state)
+            handler, node, remainder = self.route(state)
+            chain = node.chain
+            state.hooks = chain.hooks
+            state.handler = handler
+            obj = node.obj
+            state.controller = MethodType(handler.func, obj)
+            if handler.secured is not None or node.guard is not None:
+                self.router.authorize(handler, node)
+            ctype = self.negotiate(state, handler)
+            args, kwargs = handler.binder.bind(remainder, lambda: self.params(state))
+            state.arguments = Arguments(args, kwargs)
+            for hook in chain.before:
+                hook(state)
+            if self.use_context_locals:
+                result = handler.func(obj, *args, **kwargs)
+            else:
+                result = handler.func(obj, state.request, state.response, *args, **kwargs)
+            body = self.render(state, handler, ctype, result)
+        except InternalRedirect:
+            raise
+        except Exception as error:  # noqa: BLE001 - every error becomes a response
+            self.on_error(state, chain, error)
+        if chain.after:
+            if body is not None:
+                self.materialize(state, body)
+                body = None
+            for hook in chain.after:
+                hook(state)
+        return body
+
+    def route(self, state: State) -> tuple[Handler, Any, list[str]]:
+        """Find the handler: extension, static table, then the walk."""
+        environ = state.environ
+        path = environ.get("PATH_INFO") or "/"
+        if not path.isascii():
+            path = _decode_path(path)
+        if self.guess_content_type_from_ext and "." in path:
+            path = self.strip_extension(state, path)
+        method = environ["REQUEST_METHOD"]
+        hit = self.static.get(path)
+        if hit is not None:
+            target, node = hit
+            remainder: list[str] = []
+        else:
+            target, node, remainder = self.walk(state, path, method)
+        if target.__class__ is Generic:
+            target = target.for_method(method)
+        return target, node, remainder
+
+    def walk(self, state: State, path: str, method: str) -> tuple[Any, Any, list[str]]:
+        nc = self.router.noncanonical.get(path)
+        w = Walk(state, method)
+        try:
+            if nc is not None:
+                target, node = nc
+                target, node, remainder = self.router.canonical(target, node, w)
+            else:
+                target, node, remainder = self.router.walk(
+                    self.router.root, path.split("/")[1:], w
+                )
+        except NonCanonical:
+            raise self.add_slash(state) from None
+        remainder = [part for part in remainder if part]
+        if w.routing_args:
+            remainder = w.routing_args + remainder
+        return target, node, remainder
+
+    def add_slash(self, state: State) -> exc.HTTPException:
+        """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""
+        req = state.request
+        location = req.path_url + "/"
+        if req.query_string:
+            location += "?" + req.query_string
+        if req.method in ("GET", "HEAD"):
+            return exc.HTTPFound(location=location)
+        return exc.HTTPPermanentRedirect(location=location)
+
+    def strip_extension(self, state: State, path: str) -> str:
+        """``/books.json`` routes as ``/books`` and answers as JSON (Pecan's rule)."""
+        stem = path.rstrip("/")
+        dot = stem.rfind(".")
+        if dot <= stem.rfind("/"):
+            return path
+        ext = stem[dot:]
+        ctype = self._ext_types.get(ext, False)
+        if ctype is False:
+            ctype = self._ext_types[ext] = mimetypes.guess_type("x" + ext)[0]
+        if ctype is None:
+            return path
+        state.extension = ext
+        state.content_type = ctype
+        return stem[:dot] + path[len(stem):]
+
+    def negotiate(self, state: State, handler: Handler) -> str:
+        """Pick the response content type from the extension, Accept, or the default."""
+        wanted = state.content_type
+        if wanted is not None:
+            if wanted not in handler.content_types:
+                raise exc.HTTPNotFound()
+            return wanted
+        accept = state.environ.get("HTTP_ACCEPT")
+        if not accept or accept == "*/*":
+            return handler.content_type
+        offered = handler.content_types
+        if accept.startswith("text/html,") and set(offered) in _SIMPLEST:
+            return handler.content_type
+        offers = webob.acceptparse.create_accept_header(accept).acceptable_offers(list(offered))
+        if offers:
+            return offers[0][0]
+        for ctype in offered:
+            if accept.startswith(ctype):
+                return ctype
+        raise exc.HTTPNotAcceptable(
+            detail=f"This resource offers {', '.join(offered)}; the request accepts {accept}"
+        )
+
+    def params(self, state: State) -> dict:
+        """Query, form or JSON-object parameters as one dict (only built when needed)."""
+        req = state.request
+        if req.method == "GET":
+            return req.GET.mixed()
+        if req.content_type in _JSON_TYPES:
+            try:
+                body = req.json
+            except ValueError as error:
+                raise exc.HTTPBadRequest(detail=f"Malformed JSON body: {error}") from None
+            merged = req.GET.mixed()
+            if isinstance(body, dict):
+                merged.update(body)
+            return merged
+        try:
+            return req.params.mixed()
+        except UnicodeDecodeError:
+            raise exc.HTTPBadRequest(detail="Form data is not valid UTF-8") from None
+
+    def render(self, state: State, handler: Handler, ctype: str, result: Any) -> bytes | None:
+        """Turn the handler's result into bytes, or leave it in ``state.response``."""
+        if result is response_proxy or (result is not None and result is state._response):
+            return None
+        if isinstance(result, webob.Response):
+            state.response = result
+            return None
+        renderer = handler.content_types.get(ctype)
+        if state.template is not None:
+            ctype, renderer = self.override(state, ctype)
+        if renderer is not None:
+            result = renderer(result)
+        if result is None:
+            body = b""
+        elif isinstance(result, str):
+            body = result.encode("utf-8")
+        elif isinstance(result, bytes):
+            body = result
+        else:
+            raise TypeError(
+                f"{handler.name} returned {type(result).__name__}; expose it with a template "
+                "(e.g. @expose('json')) or return str, bytes or a Response"
+            )
+        state.content_type = ctype
+        if state._response is not None:
+            self.materialize(state, body)
+            return None
+        return body
+
+    def override(self, state: State, ctype: str) -> tuple[str, Any]:
+        template, new_ctype = state.template
+        if template == "json":
+            new_ctype = new_ctype or "application/json"
+        renderer = self.renderers.resolve(template) if template else None
+        return new_ctype or ctype, renderer
+
+    def materialize(self, state: State, body: bytes) -> None:
+        """Put a fast-path body into a real response object (hooks or handler want one)."""
+        resp = state.response
+        resp.body = body
+        if body:
+            resp.content_type = state.content_type
+            if resp.content_type.startswith("text/") or resp.content_type in _JSON_TYPES:
+                resp.charset = "UTF-8"
+        elif resp.status_int == 200:
+            resp.status = 204
+        if resp.status_int in (204, 304):
+            resp.content_type = None
+
+    def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
+        """Send a fast-path response: status, two headers, the body."""
+        if not body:
+            start_response("204 No Content", [])
+            return []
+        ctype = state.content_type
+        header = self._ctype_headers.get(ctype)
+        if header is None:
+            header = self._ctype_headers[ctype] = _content_type_header(ctype)
+        start_response(
+            "200 OK", [("Content-Type", header), ("Content-Length", str(len(body)))]
+        )
+        if state.environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return [body]
+
+    def on_error(self, state: State, chain: HookChain, error: Exception) -> None:
+        """Make the error response, then let ``on_error`` hooks replace it."""
+        state.response = error_response(error, state.environ, self.debug)
+        for hook in chain.on_error:
+            try:
+                replacement = hook(state, error)
+            except Exception as hook_error:  # noqa: BLE001 - a broken hook must not leak
+                state.response = error_response(hook_error, state.environ, self.debug)
+                return
+            if isinstance(replacement, webob.Response):
+                state.response = replacement
+                return
+
+    # --- re-routing -------------------------------------------------------------
+
+    def forward(self, environ: dict, location: str, start_response: Callable) -> Iterable[bytes]:
+        """``redirect(..., internal=True)``: run the request again at another path."""
+        depth = environ.get("carya.forwards", 0) + 1
+        if depth > _MAX_FORWARDS:
+            resp = error_response(RuntimeError("too many internal redirects"), environ, self.debug)
+            return resp(environ, start_response)
+        env = dict(environ)
+        path, _, query = location.partition("?")
+        env["PATH_INFO"] = path
+        env["QUERY_STRING"] = query
+        env["carya.forwards"] = depth
+        return self(env, start_response)
+
+    def error_page(self, environ: dict, original: webob.Response) -> webob.Response:
+        """The ``errors`` map: render ``{404: '/error/404'}`` with the original status."""
+        if environ.get("carya.error_page"):
+            return original
+        path, _, query = self.errors[original.status_int].partition("?")
+        env = dict(environ)
+        env.update(
+            PATH_INFO=path,
+            QUERY_STRING=query,
+            REQUEST_METHOD="GET",
+            CONTENT_LENGTH="0",
+        )
+        env["carya.error_page"] = True
+        env["carya.original_response"] = original
+        env.pop("carya.routing", None)
+        env.pop("webob.adhoc_attrs", None)
+        page = webob.Request(env).get_response(self)
+        if page.status_int >= 400:
+            return original
+        page.status = original.status
+        for name, value in original.headerlist:
+            if name.lower() in ("allow", "www-authenticate", "location"):
+                page.headers[name] = value
+        return page
+
+
+def _decode_path(path: str) -> str:
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return path  # left as is; it will not match a route and gets a 404
+
+
+def _error_map(errors: Mapping[Any, str] | None) -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code, path in (errors or {}).items():
+        if code == "__force_dict__":
+            continue
+        try:
+            status = int(code)
+        except (TypeError, ValueError):
+            raise ValueError(f"errors: {code!r} is not an HTTP status code") from None
+        if not isinstance(path, str) or not path.startswith("/"):
+            raise ValueError(f"errors[{status}]: {path!r} must be a path starting with '/'")
+        table[status] = path
+    return table
+
+
+def override_template(template: str, content_type: str | None = None) -> None:
+    """Render this request's result with another template (Pecan's ``override_template``)."""
+    from .context import current
+
+    current().template = (template, content_type)
+
+
+def make_app(root: Any, **kw: Any) -> App:
+    """Build a carya application from a root controller (instance or dotted path).
+
+    Accepts Pecan's ``make_app`` options: ``hooks``, ``debug``,
+    ``force_canonical``, ``guess_content_type_from_ext``, ``template_path``,
+    ``default_renderer``, ``custom_renderers``, ``extra_template_vars``,
+    ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``.
+    """
+    kw.pop("logging", None)
+    kw.pop("static_root", None)
+    kw.pop("wrap_app", None)
+    kw.pop("modules", None)
+    return App(root, **kw)

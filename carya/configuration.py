@@ -1,0 +1,249 @@
+"""Configuration: Pecan-style ``config.py`` files and the global ``carya.conf``.
+
+A config file is plain Python; its public top-level names become sections
+(``server``, ``app``, ``logging``, anything else). Dicts become :class:`Config`
+objects with attribute access (``conf.app.root``) unless they contain
+``'__force_dict__': True``. Strings may use ``%(confdir)s``, the directory of
+the file. Errors name the file and the key.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = [
+    "Config",
+    "ConfigError",
+    "conf_from_file",
+    "conf_from_dict",
+    "initconf",
+    "set_config",
+    "get_conf_path_from_env",
+    "DEFAULT",
+]
+
+DEFAULT: dict[str, Any] = {
+    "server": {"host": "127.0.0.1", "port": "8080"},
+    "app": {
+        "root": None,
+        "modules": [],
+        "static_root": "public",
+        "template_path": "",
+        "force_canonical": True,
+        "debug": False,
+    },
+}
+
+IDENTIFIER_OK = str.isidentifier
+
+
+class ConfigError(ValueError):
+    """A configuration file or value is wrong; the message names where."""
+
+
+class Config:
+    """Nested configuration with attribute and item access."""
+
+    def __init__(self, conf_dict: Mapping[str, Any], filename: str = "", prefix: str = ""):
+        object.__setattr__(self, "_filename", filename)
+        object.__setattr__(self, "_prefix", prefix)
+        object.__setattr__(self, "_values", {})
+        self.update(conf_dict)
+
+    # mapping-ish API
+    def update(self, conf_dict: Mapping[str, Any]) -> None:
+        if isinstance(conf_dict, Config):
+            conf_dict = conf_dict.to_dict()
+        if not isinstance(conf_dict, Mapping):
+            raise ConfigError(f"{self._where()}: expected a dict, got {type(conf_dict).__name__}")
+        for key, value in conf_dict.items():
+            self._values[key] = self._wrap(key, value)
+
+    def _wrap(self, key: str, value: Any) -> Any:
+        name = f"{self._prefix}{key}"
+        if isinstance(value, Config):
+            value = value.to_dict()
+        if isinstance(value, Mapping):
+            if value.get("__force_dict__"):
+                return {k: self._interpolate(v) for k, v in value.items() if k != "__force_dict__"}
+            existing = self._values.get(key)
+            if isinstance(existing, Config):
+                existing.update(value)
+                return existing
+            return Config(value, self._filename, prefix=name + ".")
+        return self._interpolate(value)
+
+    def _interpolate(self, value: Any) -> Any:
+        if isinstance(value, str) and "%(confdir)s" in value:
+            confdir = os.path.dirname(self._filename) if self._filename else os.getcwd()
+            return value.replace("%(confdir)s", confdir)
+        if isinstance(value, list):
+            return [self._interpolate(v) for v in value]
+        return value
+
+    def _where(self) -> str:
+        return self._filename or "<config>"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._values.get(key, default)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._values[key] = self._wrap(key, value)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def keys(self):
+        return self._values.keys()
+
+    def items(self):
+        return self._values.items()
+
+    def values(self):
+        return self._values.values()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(
+                f"{self._where()}: no setting '{self._prefix}{name}'"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+    def __dir__(self):
+        return list(self._values)
+
+    def to_dict(self, prefix: str | None = None) -> dict[str, Any]:
+        """A plain-dict copy (nested Configs become dicts)."""
+        out = {}
+        for key, value in self._values.items():
+            out_key = f"{prefix}{key}" if prefix else key
+            out[out_key] = value.to_dict() if isinstance(value, Config) else copy.copy(value)
+        return out
+
+    def __repr__(self) -> str:
+        return f"Config({self.to_dict()!r})"
+
+
+def conf_from_file(filepath: str) -> Config:
+    """Load a ``config.py``: run it and keep its public, non-module names."""
+    abspath = os.path.abspath(os.path.expanduser(filepath))
+    if not os.path.isfile(abspath):
+        raise ConfigError(f"config file {abspath!r} does not exist")
+    namespace: dict[str, Any] = {"__file__": abspath, "__name__": "__carya_config__"}
+    try:
+        with open(abspath, "rb") as fh:
+            code = compile(fh.read(), abspath, "exec")
+        exec(code, namespace)  # noqa: S102 - config files are Python, as in Pecan
+    except SyntaxError as error:
+        raise ConfigError(f"{abspath}, line {error.lineno}: syntax error: {error.msg}") from error
+    except Exception as error:
+        raise ConfigError(f"{abspath}: running the config failed: {error!r}") from error
+    values = {
+        k: v for k, v in namespace.items()
+        if not k.startswith("_") and not _is_module(v)
+    }
+    return conf_from_dict(values, abspath)
+
+
+def _is_module(value: Any) -> bool:
+    return type(value).__name__ == "module"
+
+
+def conf_from_dict(conf_dict: Mapping[str, Any], filename: str = "") -> Config:
+    """A Config with the defaults, updated with ``conf_dict``."""
+    conf = Config(copy.deepcopy(DEFAULT), filename)
+    conf.update(conf_dict)
+    _check(conf)
+    return conf
+
+
+def _check(conf: Config) -> None:
+    where = conf._where()
+    app = conf.get("app")
+    if not isinstance(app, Config):
+        raise ConfigError(f"{where}: 'app' must be a dict")
+    modules = app.get("modules", [])
+    if not isinstance(modules, (list, tuple)):
+        raise ConfigError(f"{where}: app.modules must be a list of package names")
+    root = app.get("root")
+    if root is not None and not isinstance(root, str) and isinstance(root, type):
+        raise ConfigError(f"{where}: app.root must be a dotted path or a controller instance")
+    server = conf.get("server")
+    if isinstance(server, Config):
+        port = server.get("port")
+        try:
+            int(port)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: server.port {port!r} is not a port number") from None
+
+
+def get_conf_path_from_env() -> str:
+    """The config file named by ``CARYA_CONFIG`` (or Pecan's ``PECAN_CONFIG``)."""
+    path = os.environ.get("CARYA_CONFIG") or os.environ.get("PECAN_CONFIG")
+    if not path:
+        raise ConfigError("no config given and neither CARYA_CONFIG nor PECAN_CONFIG is set")
+    if not os.path.isfile(path):
+        raise ConfigError(f"CARYA_CONFIG points to {path!r}, which does not exist")
+    return path
+
+
+def initconf() -> Config:
+    return conf_from_dict({})
+
+
+_runtime_conf = initconf()
+
+
+class _ConfProxy:
+    """``carya.conf``: always the configuration set last."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_runtime_conf, name)
+
+    def __getitem__(self, key: str) -> Any:
+        return _runtime_conf[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in _runtime_conf
+
+    def __repr__(self) -> str:
+        return repr(_runtime_conf)
+
+
+conf = _ConfProxy()
+
+
+def set_config(config: Any, overwrite: bool = False) -> Config:
+    """Make ``config`` (a dict, a Config or a config file path) the global ``carya.conf``."""
+    global _runtime_conf
+    if config is None:
+        config = get_conf_path_from_env()
+    if isinstance(config, str):
+        loaded = conf_from_file(config)
+    elif isinstance(config, Config):
+        loaded = config
+    elif isinstance(config, Mapping):
+        loaded = conf_from_dict(config)
+    else:
+        raise ConfigError(f"a config is a file path or a dict, not {type(config).__name__}")
+    if overwrite:
+        _runtime_conf = loaded
+    else:
+        _runtime_conf.update(loaded)
+    return _runtime_conf

@@ -1,0 +1,181 @@
+"""The state of the request in flight, and Pecan's ``request``/``response`` proxies.
+
+One :class:`State` is created per request and published through a
+:class:`contextvars.ContextVar`, so ``carya.request`` works in threads and in
+tasks alike. WebOb's request and response objects are created lazily: a handler
+that returns a value and never touches ``response`` is answered without building
+a WebOb response at all (see :mod:`carya.app`), which is most of carya's speed.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+import webob
+
+__all__ = ["Request", "Response", "State", "request", "response", "state", "current"]
+
+
+class Request(webob.Request):
+    """WebOb's request plus the two per-request dicts Pecan code expects.
+
+    ``request.context`` is for application data (hooks put a DB session here);
+    ``request.pecan`` (alias ``request.carya``) holds routing details such as the
+    extension and content type chosen for this request.
+    """
+
+    @property
+    def context(self) -> dict:
+        env = self.environ
+        ctx = env.get("carya.context")
+        if ctx is None:
+            ctx = env["carya.context"] = {}
+        return ctx
+
+    @context.setter
+    def context(self, value: dict) -> None:
+        self.environ["carya.context"] = value
+
+    @property
+    def pecan(self) -> dict:
+        env = self.environ
+        data = env.get("carya.routing")
+        if data is None:
+            data = env["carya.routing"] = {}
+        return data
+
+    carya = pecan
+
+
+class Response(webob.Response):
+    """WebOb's response; a subclass so applications can tell carya's apart."""
+
+    default_content_type = "text/html"
+
+
+class State:
+    """Everything known about one request; what hooks receive as ``state``."""
+
+    __slots__ = (
+        "environ",
+        "app",
+        "controller",
+        "handler",
+        "hooks",
+        "arguments",
+        "_request",
+        "_response",
+        "content_type",
+        "extension",
+        "template",
+        "_request_cls",
+        "_response_cls",
+    )
+
+    def __init__(self, environ: dict, app: Any, request_cls: type, response_cls: type):
+        self.environ = environ
+        self.app = app
+        self.controller = None
+        self.handler = None
+        self.hooks = ()
+        self.arguments = None
+        self._request = None
+        self._response = None
+        self.content_type = None
+        self.extension = None
+        self.template = None
+        self._request_cls = request_cls
+        self._response_cls = response_cls
+
+    @property
+    def request(self) -> Request:
+        req = self._request
+        if req is None:
+            req = self._request = self._request_cls(self.environ)
+        return req
+
+    @request.setter
+    def request(self, value: Request) -> None:
+        self._request = value
+
+    @property
+    def response(self) -> Response:
+        resp = self._response
+        if resp is None:
+            resp = self._response = self._response_cls()
+        return resp
+
+    @response.setter
+    def response(self, value: webob.Response) -> None:
+        self._response = value
+
+    @property
+    def response_touched(self) -> bool:
+        """True once anything asked for the response object."""
+        return self._response is not None
+
+
+_current: ContextVar[State | None] = ContextVar("carya_state", default=None)
+
+
+def current() -> State:
+    """The state of the request being handled; a clear error outside one."""
+    st = _current.get()
+    if st is None:
+        raise RuntimeError(
+            "carya.request/response used outside a request: they only exist "
+            "while a carya application is handling one"
+        )
+    return st
+
+
+class _Proxy:
+    """Forward attribute access to one attribute of the current :class:`State`."""
+
+    __slots__ = ("_attr",)
+
+    def __init__(self, attr: str):
+        object.__setattr__(self, "_attr", attr)
+
+    def _target(self) -> Any:
+        return getattr(current(), self._attr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._target(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._target(), name)
+
+    def __eq__(self, other: object) -> bool:
+        target = self._target()
+        return target is other or target == other
+
+    def __hash__(self) -> int:
+        return hash(self._target())
+
+    def __bool__(self) -> bool:
+        return _current.get() is not None
+
+    def __repr__(self) -> str:
+        st = _current.get()
+        if st is None:
+            return f"<carya.{self._attr} proxy (no request)>"
+        return repr(getattr(st, self._attr))
+
+
+class _StateProxy(_Proxy):
+    """``carya.state``: the whole state object of the current request."""
+
+    __slots__ = ()
+
+    def _target(self) -> Any:
+        return current()
+
+
+request: Request = _Proxy("request")  # type: ignore[assignment]
+response: Response = _Proxy("response")  # type: ignore[assignment]
+state: State = _StateProxy("state")  # type: ignore[assignment]

@@ -1,0 +1,58 @@
+"""Decorators that add routing or transaction facts to exposed handlers (``carya.decorators``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .expose import _info_for, expose
+
+__all__ = [
+    "expose",
+    "transactional",
+    "after_commit",
+    "after_rollback",
+    "accept_noncanonical",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def transactional(ignore_redirects: bool = True) -> Callable[[F], F]:
+    """Make a GET/HEAD handler run in a write transaction under ``TransactionHook``."""
+
+    def decorate(func: F) -> F:
+        extra = _info_for(func).extra
+        extra["transactional"] = True
+        extra["transactional_ignore_redirects"] = ignore_redirects
+        return func
+
+    return decorate
+
+
+def _action_decorator(key: str, doc: str) -> Callable[[Callable[[], Any]], Callable[[F], F]]:
+    def outer(action: Callable[[], Any]) -> Callable[[F], F]:
+        def decorate(func: F) -> F:
+            extra = _info_for(func).extra
+            extra[key] = (*extra.get(key, ()), action)
+            return func
+
+        return decorate
+
+    outer.__doc__ = doc
+    outer.__name__ = key
+    return outer
+
+
+after_commit = _action_decorator(
+    "after_commit", "Run ``action()`` after TransactionHook commits this handler's transaction."
+)
+after_rollback = _action_decorator(
+    "after_rollback", "Run ``action()`` after TransactionHook rolls this handler's transaction back."
+)
+
+
+def accept_noncanonical(func: F) -> F:
+    """Let ``/path`` reach this ``index`` without redirecting to ``/path/``."""
+    _info_for(func).extra["accept_noncanonical"] = True
+    return func

@@ -1,0 +1,144 @@
+"""Errors: ``abort``, ``redirect``, and how any exception becomes a response.
+
+Every error leaves the application through :func:`error_response`, so there is
+one place that decides what a client may see: the status, a short explanation
+as JSON or text (by what the client accepts), and never a traceback unless the
+application runs with ``debug=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import traceback
+from typing import Any, NoReturn
+from urllib.parse import urljoin
+
+import webob
+import webob.exc as exc
+
+__all__ = [
+    "abort",
+    "redirect",
+    "InternalRedirect",
+    "error_response",
+    "exc",
+]
+
+log = logging.getLogger("carya")
+
+
+class InternalRedirect(Exception):
+    """Raised by ``redirect(..., internal=True)``: route the request again at ``location``."""
+
+    def __init__(self, location: str):
+        super().__init__(location)
+        self.location = location
+
+
+def abort(
+    status_code: int,
+    detail: str = "",
+    headers: dict | list | None = None,
+    comment: str | None = None,
+    **kw: Any,
+) -> NoReturn:
+    """Stop handling the request and answer with an HTTP error, as Pecan's ``abort``."""
+    cls = exc.status_map.get(status_code)
+    if cls is None:
+        raise ValueError(f"abort({status_code}): not an HTTP error status")
+    raise cls(detail=detail, headers=headers, comment=comment, **kw)
+
+
+def redirect(
+    location: str | None = None,
+    internal: bool = False,
+    code: int | None = None,
+    headers: dict | None = None,
+    add_slash: bool = False,
+    request: webob.Request | None = None,
+) -> NoReturn:
+    """Redirect the client (302 by default), or re-route internally with ``internal=True``."""
+    if request is None:
+        from .context import current
+
+        request = current().request
+    if add_slash:
+        if location is None:
+            url = request.path_url + "/"
+            if request.query_string:
+                url += "?" + request.query_string
+            location = url
+        else:
+            location = location.rstrip("/") + "/"
+    if location is None:
+        raise ValueError("redirect() needs a location (or add_slash=True)")
+    if internal:
+        if code is not None:
+            raise ValueError("an internal redirect has no status code")
+        raise InternalRedirect(location)
+    location = urljoin(request.url, location)
+    cls = exc.status_map.get(code or 302)
+    if cls is None or not (300 <= (code or 302) < 400):
+        raise ValueError(f"redirect(code={code}): not a redirect status")
+    raise cls(location=location, headers=headers or {})
+
+
+def _prefers_json(environ: dict) -> bool:
+    accept = environ.get("HTTP_ACCEPT", "")
+    if not accept or "json" not in accept:
+        return False
+    offers = webob.acceptparse.create_accept_header(accept).acceptable_offers(
+        ("text/plain", "text/html", "application/json")
+    )
+    return bool(offers) and offers[0][0] == "application/json"
+
+
+def http_error_response(err: exc.HTTPException, environ: dict) -> webob.Response:
+    """The response for an ``webob.exc`` exception, as JSON when the client prefers it."""
+    resp: webob.Response = err  # webob's HTTP exceptions are responses
+    if resp.status_int >= 400 and _prefers_json(environ):
+        body = {
+            "code": resp.status_int,
+            "title": resp.title,
+            "description": str(getattr(err, "detail", "") or getattr(err, "explanation", "")),
+        }
+        resp = webob.Response(
+            status=resp.status,
+            json_body=body,
+            headerlist=[(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS],
+        )
+    return resp
+
+
+_BODY_HEADERS = {"content-type", "content-length"}
+
+
+def server_error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:
+    """A 500 for an unexpected exception: logged in full, shown in full only in debug."""
+    log.error(
+        "%s %s failed with an uncaught exception",
+        environ.get("REQUEST_METHOD"),
+        environ.get("PATH_INFO"),
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    if debug:
+        detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    else:
+        detail = "The server could not complete the request because of an internal error."
+    if _prefers_json(environ):
+        body = json.dumps(
+            {"code": 500, "title": "Internal Server Error", "description": detail}
+        ).encode()
+        ctype = "application/json"
+    else:
+        body = ("500 Internal Server Error\n\n" + detail + "\n").encode()
+        ctype = "text/plain"
+    return webob.Response(status=500, body=body, content_type=ctype, charset="UTF-8")
+
+
+def error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:
+    """Turn any exception into the response a client may see."""
+    if isinstance(error, exc.HTTPException):
+        return http_error_response(error, environ)
+    return server_error_response(error, environ, debug)

@@ -1,0 +1,144 @@
+"""``expose`` and ``when``: mark callables as reachable and record what they want.
+
+Nothing here runs per request. The decorators only record an :class:`Exposed`
+record on the function; the router turns it into a
+:class:`carya.handler.Handler` when the application is built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["Exposed", "expose", "exposed_info", "is_exposed"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+JSON = "application/json"
+HTML = "text/html"
+
+
+class Exposed:
+    """What ``@expose`` learned about one function.
+
+    ``content_types`` maps a content type to the template that renders it
+    (``None`` for a body the function returns itself, ``'json'`` for JSON).
+    ``generic_handlers`` maps an HTTP method to the function that answers it,
+    for ``expose(generic=True)`` functions; ``'DEFAULT'`` is the function itself.
+    """
+
+    __slots__ = (
+        "content_types",
+        "content_type",
+        "explicit_content_type",
+        "generic",
+        "generic_handlers",
+        "is_generic_handler",
+        "route",
+        "extra",
+    )
+
+    def __init__(self) -> None:
+        self.content_types: dict[str, str | None] = {}
+        self.content_type: str | None = None
+        self.explicit_content_type = False
+        self.generic = False
+        self.generic_handlers: dict[str, Callable[..., Any]] = {}
+        self.is_generic_handler = False
+        self.route: str | None = None
+        # Room for other decorators (secure, transactional, validators...).
+        self.extra: dict[str, Any] = {}
+
+
+def exposed_info(func: Any) -> Exposed | None:
+    """The :class:`Exposed` record of ``func`` (or of a bound method's function)."""
+    return getattr(func, "_carya", None)
+
+
+def is_exposed(obj: Any) -> bool:
+    return isinstance(getattr(obj, "_carya", None), Exposed)
+
+
+def _info_for(func: Any) -> Exposed:
+    info = getattr(func, "_carya", None)
+    if not isinstance(info, Exposed):
+        info = Exposed()
+        func._carya = info
+        func._pecan = info  # some Pecan-era code looks for this name
+    return info
+
+
+def expose(
+    template: str | None = None,
+    generic: bool = False,
+    route: str | None = None,
+    content_type: str | None = None,
+    **kw: Any,
+) -> Callable[[F], F]:
+    """Make a controller method reachable over HTTP, as Pecan's ``expose`` does.
+
+    ``template`` is ``'json'``, a template file name (optionally prefixed with
+    an engine, ``'jinja:page.html'``) or ``None`` for a body returned as text or
+    bytes. Stack several ``@expose`` to offer several content types; the first
+    one applied (the innermost) is the default. ``generic=True`` lets
+    ``@index.when(method='POST')`` add per-method handlers. ``route`` names the
+    path segment when it is not the function's name (``route='some-path'``).
+    """
+    template = template or kw.pop("template", None)
+    if "generic" in kw:  # pragma: no cover - defensive, Pecan allowed both spellings
+        generic = kw.pop("generic")
+    if kw:
+        raise TypeError(f"expose() got unexpected arguments: {sorted(kw)}")
+    if route is not None:
+        _check_route_segment(route)
+
+    def decorate(func: F) -> F:
+        info = _info_for(func)
+        ctype = content_type
+        if ctype is None:
+            ctype = JSON if template == "json" else HTML
+        else:
+            info.explicit_content_type = True
+        info.content_types[ctype] = template
+        if info.content_type is None:
+            info.content_type = ctype
+        if generic:
+            info.generic = True
+            info.generic_handlers.setdefault("DEFAULT", func)
+            func.when = _make_when(func, info)  # type: ignore[attr-defined]
+        if route is not None:
+            info.route = route
+        return func
+
+    return decorate
+
+
+def _check_route_segment(route: str) -> None:
+    if not route or "/" in route or route in (".", ".."):
+        raise ValueError(
+            f"expose(route={route!r}): a route is one path segment, not empty and without '/'"
+        )
+
+
+def _make_when(generic_func: Callable[..., Any], generic_info: Exposed) -> Callable[..., Any]:
+    """Build ``func.when(method=..., **expose_kw)`` for a generic function."""
+
+    def when(method: str | None = None, **expose_kw: Any) -> Callable[[F], F]:
+        if not method:
+            raise TypeError(f"{generic_func.__qualname__}.when() needs method='GET'/'POST'/...")
+        verb = method.upper()
+
+        def decorate(func: F) -> F:
+            expose(**expose_kw)(func)
+            _info_for(func).is_generic_handler = True
+            if verb in generic_info.generic_handlers:
+                raise ValueError(
+                    f"{generic_func.__qualname__}: method {verb} already has a handler "
+                    f"({generic_info.generic_handlers[verb].__qualname__})"
+                )
+            generic_info.generic_handlers[verb] = func
+            return func
+
+        return decorate
+
+    return when

@@ -1,0 +1,184 @@
+"""Handler: an exposed function with everything about calling it decided once.
+
+A :class:`Handler` is built the first time the router meets an exposed
+function (for the static controller tree, when the application is built).
+It holds the argument binder (from the signature, read once with
+:mod:`inspect`), the content types with their resolved renderers, and the
+extra data other decorators recorded. Per request it only binds values to
+names and calls the function.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import webob.exc as exc
+
+from .expose import HTML, Exposed, exposed_info
+from .render import RendererFactory
+
+__all__ = ["Binder", "Handler", "Generic", "build_target"]
+
+_EMPTY: tuple = ()
+
+
+class Binder:
+    """Maps path remainder and request parameters onto a function's arguments.
+
+    Pecan's rules: the path remainder fills positional parameters in order,
+    extra path parts go to ``*args`` (a 404 when there is none); parameters not
+    filled from the path come from the query string, form or JSON body, then
+    from defaults; ``**kwargs`` receives the parameters no name took. A required
+    parameter left without a value is a 400 that names it.
+    """
+
+    __slots__ = ("names", "required", "defaults", "varargs", "varkw", "qualname", "leading")
+
+    def __init__(self, func: Callable[..., Any], leading: int):
+        sig = inspect.signature(func)
+        params = list(sig.parameters.values())
+        positional = [
+            p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        if len(positional) < leading:
+            raise TypeError(
+                f"{func.__qualname__} must accept {leading} leading argument(s) "
+                "(self, and req, resp when use_context_locals=False)"
+            )
+        names = positional[leading:]
+        self.leading = leading
+        self.names: tuple[str, ...] = tuple(p.name for p in names)
+        self.defaults: dict[str, Any] = {
+            p.name: p.default for p in names if p.default is not p.empty
+        }
+        self.required = sum(1 for p in names if p.default is p.empty)
+        self.varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
+        self.varkw = any(p.kind is p.VAR_KEYWORD for p in params)
+        self.qualname = func.__qualname__
+
+    @property
+    def arity(self) -> int:
+        return len(self.names)
+
+    def bind(self, remainder: list[str], params: Callable[[], dict]) -> tuple[list, dict]:
+        """Return ``(args, kwargs)``; ``params()`` is only called when needed."""
+        names = self.names
+        n = len(names)
+        if len(remainder) > n:
+            if not self.varargs:
+                raise exc.HTTPNotFound()
+            return list(remainder), (self._extra(params(), ()) if self.varkw else {})
+        args = list(remainder)
+        if len(args) == n and not self.varkw:
+            return args, {}
+        values = params()
+        for name in names[len(args):]:
+            if name in values:
+                args.append(values[name])
+            elif name in self.defaults:
+                args.append(self.defaults[name])
+            else:
+                raise exc.HTTPBadRequest(
+                    detail=f"Missing argument '{name}'",
+                )
+        kwargs = self._extra(values, names) if self.varkw else {}
+        return args, kwargs
+
+    @staticmethod
+    def _extra(values: dict, names: tuple[str, ...]) -> dict:
+        return {k: v for k, v in values.items() if k not in names}
+
+
+class Handler:
+    """One exposed function, ready to call.
+
+    ``content_types`` maps each offered content type to a render function
+    (``None`` when the function returns the body itself); ``content_type`` is
+    the default one.
+    """
+
+    __slots__ = (
+        "func",
+        "info",
+        "binder",
+        "content_types",
+        "templates",
+        "content_type",
+        "explicit_content_type",
+        "single",
+        "extra",
+        "name",
+        "secured",
+        "allowed_methods",
+    )
+
+    def __init__(self, func: Callable[..., Any], info: Exposed, renderers: RendererFactory,
+                 leading: int):
+        self.func = func
+        self.info = info
+        self.name = func.__qualname__
+        self.binder = Binder(func, leading)
+        self.templates = dict(info.content_types)
+        self.content_types = {
+            ctype: (renderers.resolve(tpl) if tpl else None)
+            for ctype, tpl in info.content_types.items()
+        }
+        self.content_type = info.content_type or HTML
+        self.explicit_content_type = info.explicit_content_type
+        self.single = len(self.content_types) == 1
+        self.extra = info.extra
+        self.secured = info.extra.get("secured")
+        self.allowed_methods: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"<Handler {self.name}>"
+
+
+class Generic:
+    """An ``expose(generic=True)`` function: one handler per HTTP method.
+
+    The decorated function answers GET and HEAD; ``@f.when(method=...)`` adds
+    the others. Any other method is a 405 whose ``Allow`` header lists these.
+    """
+
+    __slots__ = ("by_method", "allow", "name")
+
+    def __init__(self, by_method: dict[str, Handler]):
+        self.by_method = by_method
+        self.allow = ", ".join(sorted(by_method))
+        self.name = by_method["GET"].name
+        for handler in by_method.values():
+            handler.allowed_methods = tuple(sorted(by_method))
+
+    def for_method(self, method: str) -> Handler:
+        handler = self.by_method.get(method)
+        if handler is None:
+            raise exc.HTTPMethodNotAllowed(headers={"Allow": self.allow})
+        return handler
+
+    def __repr__(self) -> str:
+        return f"<Generic {self.name} {self.allow}>"
+
+
+Target = Handler | Generic
+
+
+def build_target(func: Any, renderers: RendererFactory, leading: int) -> Target | None:
+    """Build the Handler (or Generic) for an exposed function, else ``None``."""
+    func = getattr(func, "__func__", func)
+    info = exposed_info(func)
+    if info is None or info.is_generic_handler:
+        return None
+    if not info.generic:
+        return Handler(func, info, renderers, leading)
+    by_method: dict[str, Handler] = {}
+    for method, fn in info.generic_handlers.items():
+        handler = Handler(fn, exposed_info(fn), renderers, leading)
+        if method == "DEFAULT":
+            by_method.setdefault("GET", handler)
+            by_method.setdefault("HEAD", handler)
+        else:
+            by_method[method] = handler
+    return Generic(by_method)

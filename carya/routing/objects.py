@@ -1,0 +1,253 @@
+"""Object dispatch: Pecan's routing, compiled.
+
+When the application is built, the controller tree is walked once from the
+root: every path that ends at a handler by plain attribute traversal goes into
+one dict, ``static``, so most requests are routed by a single lookup. The walk
+stops at controllers whose routing is dynamic (``_route``, RestController,
+security checks); requests below them, and requests no static entry answers
+(positional arguments in the path, ``_lookup``, ``_default``), are routed by
+:meth:`Router.walk` with Pecan's rules, starting from the compiled tree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import webob.exc as exc
+
+from ..handler import Generic, Handler, Target
+from ..hooks import HookChain
+from ..secure import handler_unlocked, instance_check, run_check
+from .spec import ControllerSpec, SpecCache, is_controller_object
+
+__all__ = ["Node", "Router", "Walk", "NonCanonical"]
+
+MAX_DEPTH = 64
+
+
+class Node:
+    """One controller instance in the tree, with its spec and inherited hooks."""
+
+    __slots__ = ("obj", "spec", "children", "chain", "guard", "instance_guard")
+
+    def __init__(self, obj: Any, spec: ControllerSpec, chain: HookChain, children=None):
+        self.obj = obj
+        self.spec = spec
+        self.chain = chain
+        self.children: dict[str, Node] | None = children
+        self.guard = spec.check
+        self.instance_guard = instance_check(obj)
+
+    @property
+    def dynamic(self) -> bool:
+        """True where the walk must run per request (not precompiled)."""
+        return (
+            self.spec.route is not None
+            or self.spec.rest is not None
+            or self.guard is not None
+            or self.instance_guard is not None
+        )
+
+
+class NonCanonical(Exception):
+    """A GET reached an ``index`` without the trailing slash (see force_canonical)."""
+
+
+class Walk:
+    """Per-request routing context for the dynamic part of the walk."""
+
+    __slots__ = ("state", "method", "routing_args")
+
+    def __init__(self, state: Any, method: str):
+        self.state = state
+        self.method = method
+        self.routing_args: list[str] = []
+
+
+class Router:
+    """Routes a path to ``(target, node, remainder)`` for one controller tree."""
+
+    def __init__(self, root: Any, specs: SpecCache, chain: HookChain, force_canonical: bool):
+        self.specs = specs
+        self.force_canonical = force_canonical
+        self._chains: dict[tuple[int, type], HookChain] = {}
+        self.root = self._build(root, chain, depth=0, ancestors=())
+        # path -> (target, node) for paths answered without walking.
+        self.static: dict[str, tuple[Target, Node]] = {}
+        # paths that need a trailing slash: path -> (target, node)
+        self.noncanonical: dict[str, tuple[Target, Node]] = {}
+        self._compile(self.root, "")
+
+    # --- build time -------------------------------------------------------------
+
+    def chain_for(self, parent: HookChain, cls: type, spec: ControllerSpec) -> HookChain:
+        if not spec.hooks:
+            return parent
+        key = (id(parent), cls)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = self._chains[key] = parent.extended(spec.hooks)
+        return chain
+
+    def _build(self, obj: Any, parent_chain: HookChain, depth: int, ancestors: tuple) -> Node:
+        spec = self.specs.get(type(obj))
+        chain = self.chain_for(parent_chain, type(obj), spec)
+        node = Node(obj, spec, chain, children={})
+        if depth >= MAX_DEPTH or node.spec.rest is not None or node.spec.route is not None:
+            node.children = None  # resolved per request
+            return node
+        ancestors = (*ancestors, id(obj))
+        for name in _attribute_names(obj):
+            if name.startswith("_") or name in spec.methods:
+                continue
+            try:
+                value = getattr(obj, name)
+            except Exception:  # noqa: BLE001 - a property that fails is not a child
+                continue
+            if is_controller_object(value) and id(value) not in ancestors:
+                node.children[name] = self._build(value, chain, depth + 1, ancestors)
+        return node
+
+    def _compile(self, node: Node, path: str) -> None:
+        if node.dynamic:
+            return
+        spec = node.spec
+        if spec.index is not None and _static_ok(spec.index):
+            self.static[path + "/"] = (spec.index, node)
+            if path:
+                self.noncanonical[path] = (spec.index, node)
+        for name, target in spec.methods.items():
+            if _static_ok(target):
+                self.static[f"{path}/{name}"] = (target, node)
+                self.static[f"{path}/{name}/"] = (target, node)
+        for name, child in (node.children or {}).items():
+            self._compile(child, f"{path}/{name}")
+
+    # --- per request ------------------------------------------------------------
+
+    def node_for(self, obj: Any, parent_chain: HookChain) -> Node:
+        """A node for a controller met at request time (from ``_lookup``/``_route``)."""
+        cls = type(obj)
+        spec = self.specs.get(cls)
+        return Node(obj, spec, self.chain_for(parent_chain, cls, spec))
+
+    def child(self, node: Node, name: str) -> Node | None:
+        children = node.children
+        if children is not None:
+            return children.get(name)
+        if name.startswith("_"):
+            return None
+        value = getattr(node.obj, name, None)
+        if value is None or not is_controller_object(value):
+            return None
+        return self.node_for(value, node.chain)
+
+    def walk(self, node: Node, remainder: list[str], w: Walk) -> tuple[Target, Node, list[str]]:
+        """Pecan's ``lookup_controller``: walk, then fall back to _default/_lookup."""
+        notfound: list[tuple[str, Node, list[str]]] = []
+        while True:
+            if node.instance_guard is not None:
+                run_check(node.instance_guard, node.obj)
+            spec = node.spec
+            if spec.route is not None:
+                return self.follow(spec.route(node.obj, remainder, w.state.request), node, w)
+            if spec.rest is not None:
+                from .rest import route_rest
+
+                return route_rest(self, node, remainder, w)
+            if remainder:
+                seg = remainder[0]
+                if seg == "":
+                    if spec.index is not None:
+                        return spec.index, node, remainder[1:]
+                else:
+                    target = spec.methods.get(seg)
+                    if target is not None:
+                        return target, node, remainder[1:]
+            elif spec.index is not None:
+                return self.canonical(spec.index, node, w)
+            if spec.default is not None:
+                notfound.append(("_default", node, remainder))
+            if spec.lookup is not None and remainder:
+                notfound.append(("_lookup", node, remainder))
+            if not remainder:
+                break
+            child = self.child(node, remainder[0])
+            if child is None:
+                index = spec.index
+                if not notfound and isinstance(index, Generic) and w.method in index.by_method:
+                    return index, node, remainder
+                break
+            if node.guard is not None and not getattr(child.obj, "_carya_unlocked", False):
+                run_check(node.guard, node.obj)
+            node, remainder = child, remainder[1:]
+        return self.not_found(notfound, w)
+
+    def not_found(self, notfound: list, w: Walk) -> tuple[Target, Node, list[str]]:
+        while notfound:
+            kind, node, remainder = notfound.pop()
+            if kind == "_default":
+                return node.spec.default, node, remainder
+            found = self.call_lookup(node, remainder)
+            if found is not None:
+                obj, rest = found
+                return self.walk(self.node_for(obj, node.chain), list(rest), w)
+        raise exc.HTTPNotFound()
+
+    def call_lookup(self, node: Node, remainder: list[str]) -> tuple[Any, Any] | None:
+        binder = node.spec.lookup_binder
+        if len(remainder) < binder.required:
+            return None
+        if len(remainder) > binder.arity and not binder.varargs:
+            return None
+        if remainder == [""] and binder.arity:
+            return None
+        result = node.spec.lookup(node.obj, *remainder)
+        if not result:
+            return None
+        obj, rest = result
+        return obj, rest
+
+    def follow(self, result: Any, node: Node, w: Walk) -> tuple[Target, Node, list[str]]:
+        """Continue from what a ``_route`` returned: ``(controller, remainder)``."""
+        if isinstance(result, tuple) and len(result) == 3 and isinstance(result[1], Node):
+            return result  # native result (RestController routing)
+        obj, remainder = result
+        remainder = list(remainder)
+        owner = getattr(obj, "__self__", None)
+        if owner is not None and callable(obj):
+            target = self.specs.target_for_callable(obj)
+            if target is None:
+                raise exc.HTTPNotFound()
+            return target, self.node_for(owner, node.chain), remainder
+        return self.walk(self.node_for(obj, node.chain), remainder, w)
+
+    def canonical(self, index: Target, node: Node, w: Walk) -> tuple[Target, Node, list[str]]:
+        """``/catalog`` reached ``index``: redirect to ``/catalog/`` when canonical."""
+        if self.force_canonical and not _accepts_noncanonical(index):
+            raise NonCanonical()
+        return index, node, []
+
+    def authorize(self, handler: Handler, node: Node) -> None:
+        """Run the checks that guard ``handler`` on ``node`` (after routing)."""
+        if node.guard is not None and not handler_unlocked(handler.func):
+            run_check(node.guard, node.obj)
+        if handler.secured is not None:
+            run_check(handler.secured, node.obj)
+
+
+def _static_ok(target: Target) -> bool:
+    handlers = target.by_method.values() if isinstance(target, Generic) else (target,)
+    return all(h.secured is None for h in handlers)
+
+
+def _accepts_noncanonical(target: Target) -> bool:
+    handlers = target.by_method.values() if isinstance(target, Generic) else (target,)
+    return any(h.extra.get("accept_noncanonical") for h in handlers)
+
+
+def _attribute_names(obj: Any) -> list[str]:
+    names = set(getattr(obj, "__dict__", {}))
+    for klass in type(obj).__mro__:
+        names.update(vars(klass))
+    return sorted(names)

@@ -1,0 +1,219 @@
+"""RestController routing, with Pecan's rules, from facts read once per class.
+
+``GET /things`` -> ``get_all`` (or ``get``), ``GET /things/1`` -> ``get_one``
+(or ``get``), ``POST`` -> ``post``, ``PUT /things/1`` -> ``put``, ``DELETE
+/things/1`` -> ``delete``; ``GET /things/new``, ``/things/1/edit`` and
+``/things/1/delete`` -> ``new``, ``edit``, ``get_delete``; ``_custom_actions``;
+nested controllers (``/authors/1/books/2`` passes ``1`` on to the books
+controller); ``_method`` in a form overrides the verb; a verb the controller
+lacks is a 405 with ``Allow``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import webob.exc as exc
+
+from ..handler import Handler, Target
+
+if TYPE_CHECKING:
+    from .objects import Node, Router, Walk
+
+__all__ = ["route_rest"]
+
+Found = tuple  # (target, node, remainder)
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def request_verb(w: Walk) -> str:
+    """The verb to route by: the request method, or a form's ``_method`` field."""
+    method = w.method
+    environ = w.state.environ
+    if "_method" in environ.get("QUERY_STRING", "") or (
+        method == "POST" and environ.get("CONTENT_TYPE", "").startswith(_FORM_TYPES)
+    ):
+        override = w.state.request.params.get("_method")
+        if override:
+            verb = override.lower()
+            if method == "GET" and verb in ("delete", "put"):
+                raise exc.HTTPMethodNotAllowed()
+            return verb
+    return method.lower()
+
+
+def route_rest(router: Router, node: Node, remainder: list[str], w: Walk) -> Found:
+    spec = node.spec.rest
+    verb = request_verb(w)
+    found = _sub_controller(router, node, remainder, w)
+    if found is not None:
+        return found
+    user = spec.user_handlers.get(verb)
+    try:
+        if user is not None:
+            result = user(node.obj, verb, remainder, w.state.request)
+            found = router.follow(result, node, w)
+        else:
+            found = _HANDLERS.get(verb, _handle_unknown)(router, node, verb, remainder, w)
+        target = found[0]
+        if isinstance(target, Handler) and target.binder.arity < len(remainder) \
+                and not target.binder.varargs and found[1] is node:
+            looked = _lookup(router, node, remainder, w)
+            if looked is not None:
+                return looked
+        return found
+    except (exc.HTTPClientError) as error:
+        looked = _lookup(router, node, remainder, w)
+        if looked is not None:
+            return looked
+        if isinstance(error, exc.HTTPMethodNotAllowed) and spec.allow:
+            error.headers["Allow"] = spec.allow
+        raise
+
+
+def _find(node: Node, *names: str) -> Target | None:
+    methods = node.spec.methods
+    for name in names:
+        target = methods.get(name)
+        if target is not None:
+            return target
+    return None
+
+
+def _child(router: Router, node: Node, name: str) -> Node | None:
+    if name in node.spec.methods:
+        return None
+    return router.child(node, name)
+
+
+def _lookup(router: Router, node: Node, remainder: list[str], w: Walk) -> Found | None:
+    if node.spec.lookup is None:
+        return None
+    args = [a for a in remainder if a]
+    if not args:
+        return None
+    found = router.call_lookup(node, args)
+    if found is None:
+        return None
+    obj, rest = found
+    return router.walk(router.node_for(obj, node.chain), list(rest), w)
+
+
+def _sub_controller(router: Router, node: Node, remainder: list[str], w: Walk) -> Found | None:
+    """Nested controllers: chop the parent's ids off and route into the child."""
+    spec = node.spec.rest
+    if spec.id_arity is None:
+        return None
+    fixed = spec.id_arity - len(w.routing_args)
+    if spec.id_varargs:
+        for i, item in enumerate(remainder):
+            child = _child(router, node, item)
+            if child is not None:
+                w.routing_args.extend(remainder[:i])
+                return router.walk(child, remainder[i + 1:], w)
+        return None
+    if 0 <= fixed < len(remainder):
+        child = _child(router, node, remainder[fixed])
+        if child is not None:
+            w.routing_args.extend(remainder[:fixed])
+            return router.walk(child, remainder[fixed + 1:], w)
+    return None
+
+
+def _check_arity(target: Target, remainder: list[str], w: Walk) -> None:
+    """``/authors/books`` (an id missing in the middle) is a 404, as in Pecan."""
+    if isinstance(target, Handler):
+        fixed = target.binder.required - len(w.routing_args)
+        if len(remainder) < fixed:
+            raise exc.HTTPNotFound()
+
+
+def _custom_action(node: Node, verb: str, remainder: list[str]) -> Found | None:
+    parts = [r for r in remainder if r]
+    if not parts:
+        return None
+    if verb in ("put", "delete"):
+        name, rest = parts[0], parts[1:]
+    else:
+        name, rest = parts[-1], parts[:-1]
+    if verb.upper() in node.spec.rest.custom_actions.get(name, ()):
+        target = _find(node, f"{verb}_{name}", name)
+        if target is not None:
+            return target, node, rest
+    return None
+
+
+def _handle_get(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
+    if not remainder or remainder == [""]:
+        target = _find(node, "get_all", "get")
+        if target is None:
+            raise exc.HTTPMethodNotAllowed()
+        _check_arity(target, [], w)
+        return target, node, []
+    last = remainder[-1]
+    if last in ("new", "edit", "delete"):
+        target = _find(node, "get_delete" if last == "delete" else last)
+        if target is not None:
+            return target, node, remainder[:-1]
+    found = _custom_action(node, verb, remainder)
+    if found is not None:
+        return found
+    child = _child(router, node, remainder[0])
+    if child is not None:
+        return router.walk(child, remainder[1:], w)
+    target = _find(node, "get_one", "get")
+    if target is None:
+        raise exc.HTTPMethodNotAllowed()
+    _check_arity(target, remainder, w)
+    return target, node, remainder
+
+
+def _handle_post(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
+    if remainder:
+        found = _custom_action(node, verb, remainder)
+        if found is not None:
+            return found
+        child = _child(router, node, remainder[0])
+        if child is not None:
+            return router.walk(child, remainder[1:], w)
+    target = _find(node, verb)
+    if target is None:
+        raise exc.HTTPMethodNotAllowed()
+    return target, node, remainder
+
+
+def _handle_delete(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
+    if remainder:
+        found = _custom_action(node, verb, remainder)
+        if found is not None:
+            return found
+        child = _child(router, node, remainder[0])
+        if child is not None:
+            return router.walk(child, remainder[1:], w)
+    target = _find(node, "post_delete", "delete")
+    if target is None:
+        raise exc.HTTPMethodNotAllowed()
+    return target, node, remainder
+
+
+def _handle_unknown(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
+    target = _find(node, f"post_{verb}", verb)
+    if target is not None:
+        return target, node, remainder
+    if remainder:
+        if _find(node, remainder[0]) is not None:
+            raise exc.HTTPMethodNotAllowed()
+        child = _child(router, node, remainder[0])
+        if child is not None:
+            return router.walk(child, remainder[1:], w)
+    raise exc.HTTPMethodNotAllowed()
+
+
+_HANDLERS = {
+    "get": _handle_get,
+    "head": _handle_get,
+    "post": _handle_post,
+    "put": _handle_post,
+    "delete": _handle_delete,
+}

@@ -1,0 +1,1 @@
+"""The seed-003 example service, ported from Pecan to carya."""
