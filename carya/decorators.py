@@ -48,7 +48,8 @@ after_commit = _action_decorator(
     "after_commit", "Run ``action()`` after TransactionHook commits this handler's transaction."
 )
 after_rollback = _action_decorator(
-    "after_rollback", "Run ``action()`` after TransactionHook rolls this handler's transaction back."
+    "after_rollback",
+    "Run ``action()`` after TransactionHook rolls this handler's transaction back.",
 )
 
 

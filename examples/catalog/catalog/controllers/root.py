@@ -79,7 +79,7 @@ class RootController:
 
     @index.when(method="POST")
     def index_post(self, q):
-        redirect("https://pecan.readthedocs.io/en/latest/search.html?q=%s" % q)
+        redirect("https://pecan.readthedocs.io/en/latest/search.html?q=%s" % q)  # noqa: UP031
 
     @expose("error.html")
     def error(self, status):
