@@ -186,22 +186,40 @@ class App:
         return target, node, remainder
 
     def walk(self, state: State, path: str, method: str) -> tuple[Any, Any, list[str]]:
-        nc = self.router.noncanonical.get(path)
+        """Route what the static table does not answer, with Pecan's rules."""
+        router = self.router
         w = Walk(state, method)
         try:
+            nc = router.noncanonical.get(path)
             if nc is not None:
-                target, node = nc
-                target, node, remainder = self.router.canonical(target, node, w)
+                target, node, remainder = router.canonical(nc[0], nc[1], w)
             else:
-                target, node, remainder = self.router.walk(
-                    self.router.root, path.split("/")[1:], w
-                )
+                mount, remainder = self.mount_for(path)
+                if mount is not None:
+                    target, node, remainder = router.walk(mount, remainder, w)
+                else:
+                    target, node, remainder = router.walk(router.root, path.split("/")[1:], w)
         except NonCanonical:
             raise self.add_slash(state) from None
         remainder = [part for part in remainder if part]
         if w.routing_args:
             remainder = w.routing_args + remainder
         return target, node, remainder
+
+    def mount_for(self, path: str) -> tuple[Any, list[str]]:
+        """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
+        mounts = self.router.mounts
+        if mounts:
+            prefix = path
+            while True:
+                cut = prefix.rfind("/")
+                if cut <= 0:
+                    break
+                prefix = prefix[:cut]
+                node = mounts.get(prefix)
+                if node is not None:
+                    return node, path[cut + 1:].split("/")
+        return None, []
 
     def add_slash(self, state: State) -> exc.HTTPException:
         """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""

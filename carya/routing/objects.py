@@ -18,6 +18,7 @@ import webob.exc as exc
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
+from .rest import route_rest
 from .spec import ControllerSpec, SpecCache, is_controller_object
 
 __all__ = ["Node", "Router", "Walk", "NonCanonical"]
@@ -76,7 +77,9 @@ class Router:
         self.static: dict[str, tuple[Target, Node]] = {}
         # paths that need a trailing slash: path -> (target, node)
         self.noncanonical: dict[str, tuple[Target, Node]] = {}
-        self._compile(self.root, "")
+        # path prefix -> dynamic node, where the walk may start directly
+        self.mounts: dict[str, Node] = {}
+        self._compile(self.root, "", fallbacks=False)
 
     # --- build time -------------------------------------------------------------
 
@@ -93,7 +96,7 @@ class Router:
         spec = self.specs.get(type(obj))
         chain = self.chain_for(parent_chain, type(obj), spec)
         node = Node(obj, spec, chain, children={})
-        if depth >= MAX_DEPTH or node.spec.rest is not None or node.spec.route is not None:
+        if depth >= MAX_DEPTH or node.spec.route is not None:
             node.children = None  # resolved per request
             return node
         ancestors = (*ancestors, id(obj))
@@ -108,10 +111,13 @@ class Router:
                 node.children[name] = self._build(value, chain, depth + 1, ancestors)
         return node
 
-    def _compile(self, node: Node, path: str) -> None:
+    def _compile(self, node: Node, path: str, fallbacks: bool) -> None:
         if node.dynamic:
+            if path and not fallbacks:
+                self.mounts[path] = node
             return
         spec = node.spec
+        fallbacks = fallbacks or spec.default is not None or spec.lookup is not None
         if spec.index is not None and _static_ok(spec.index):
             self.static[path + "/"] = (spec.index, node)
             if path:
@@ -121,7 +127,7 @@ class Router:
                 self.static[f"{path}/{name}"] = (target, node)
                 self.static[f"{path}/{name}/"] = (target, node)
         for name, child in (node.children or {}).items():
-            self._compile(child, f"{path}/{name}")
+            self._compile(child, f"{path}/{name}", fallbacks)
 
     # --- per request ------------------------------------------------------------
 
@@ -149,12 +155,13 @@ class Router:
             if node.instance_guard is not None:
                 run_check(node.instance_guard, node.obj)
             spec = node.spec
-            if spec.route is not None:
-                return self.follow(spec.route(node.obj, remainder, w.state.request), node, w)
-            if spec.rest is not None:
-                from .rest import route_rest
-
-                return route_rest(self, node, remainder, w)
+            if spec.route is not None or spec.rest is not None:
+                try:
+                    return self.route_dynamic(node, remainder, w)
+                except (exc.HTTPNotFound, exc.HTTPMethodNotAllowed):
+                    if not notfound:
+                        raise
+                    return self.not_found(notfound, w)
             if remainder:
                 seg = remainder[0]
                 if seg == "":
@@ -182,6 +189,12 @@ class Router:
                 run_check(node.guard, node.obj)
             node, remainder = child, remainder[1:]
         return self.not_found(notfound, w)
+
+    def route_dynamic(self, node: Node, remainder: list[str], w: Walk) -> tuple:
+        """Routing owned by the controller: a custom ``_route`` or RestController."""
+        if node.spec.route is not None:
+            return self.follow(node.spec.route(node.obj, remainder, w.state.request), node, w)
+        return route_rest(self, node, remainder, w)
 
     def not_found(self, notfound: list, w: Walk) -> tuple[Target, Node, list[str]]:
         while notfound:

@@ -25,6 +25,7 @@ __all__ = ["route_rest"]
 Found = tuple  # (target, node, remainder)
 
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+_FORM_PAGES = ("new", "edit", "delete")
 
 
 def request_verb(w: Walk) -> str:
@@ -46,9 +47,10 @@ def request_verb(w: Walk) -> str:
 def route_rest(router: Router, node: Node, remainder: list[str], w: Walk) -> Found:
     spec = node.spec.rest
     verb = request_verb(w)
-    found = _sub_controller(router, node, remainder, w)
-    if found is not None:
-        return found
+    if node.children is None or node.children:
+        found = _sub_controller(router, node, remainder, w)
+        if found is not None:
+            return found
     user = spec.user_handlers.get(verb)
     try:
         if user is not None:
@@ -130,6 +132,8 @@ def _check_arity(target: Target, remainder: list[str], w: Walk) -> None:
 
 
 def _custom_action(node: Node, verb: str, remainder: list[str]) -> Found | None:
+    if not node.spec.rest.custom_actions:
+        return None
     parts = [r for r in remainder if r]
     if not parts:
         return None
@@ -152,16 +156,17 @@ def _handle_get(router: Router, node: Node, verb: str, remainder: list[str], w: 
         _check_arity(target, [], w)
         return target, node, []
     last = remainder[-1]
-    if last in ("new", "edit", "delete"):
+    if last in _FORM_PAGES and node.spec.rest.form_pages:
         target = _find(node, "get_delete" if last == "delete" else last)
         if target is not None:
             return target, node, remainder[:-1]
     found = _custom_action(node, verb, remainder)
     if found is not None:
         return found
-    child = _child(router, node, remainder[0])
-    if child is not None:
-        return router.walk(child, remainder[1:], w)
+    if node.children is None or node.children:
+        child = _child(router, node, remainder[0])
+        if child is not None:
+            return router.walk(child, remainder[1:], w)
     target = _find(node, "get_one", "get")
     if target is None:
         raise exc.HTTPMethodNotAllowed()

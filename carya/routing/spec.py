@@ -33,7 +33,9 @@ def is_controller_object(value: Any) -> bool:
 class RestSpec:
     """The REST verbs a RestController class answers, found once."""
 
-    __slots__ = ("verbs", "custom_actions", "id_arity", "id_varargs", "allow", "user_handlers")
+    __slots__ = (
+        "verbs", "custom_actions", "id_arity", "id_varargs", "allow", "user_handlers", "form_pages",
+    )
 
     def __init__(self, cls: type, targets: dict[str, Target], leading: int):
         self.verbs = targets  # name -> target, for the REST method names present
@@ -48,6 +50,7 @@ class RestSpec:
         else:
             self.id_arity, self.id_varargs = None, False
         self.allow = self._allow()
+        self.form_pages = any(n in targets for n in ("new", "edit", "get_delete"))
         self.user_handlers: dict[str, Callable[..., Any]] = {}
         from ..rest import RestController  # local: carya.rest builds on this module
 
