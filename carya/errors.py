@@ -103,11 +103,15 @@ def http_error_response(err: exc.HTTPException, environ: dict) -> webob.Response
             "title": resp.title,
             "description": str(getattr(err, "detail", "") or getattr(err, "explanation", "")),
         }
-        resp = webob.Response(
-            status=resp.status,
-            json_body=body,
-            headerlist=[(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS],
-        )
+        extra = [(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS]
+        resp = _body_response(resp.status, json.dumps(body).encode(), "application/json")
+        resp.headerlist.extend(extra)
+    return resp
+
+
+def _body_response(status: str | int, body: bytes, ctype: str) -> webob.Response:
+    resp = webob.Response(status=status, body=body)
+    resp.headers["Content-Type"] = ctype if "json" in ctype else ctype + "; charset=UTF-8"
     return resp
 
 
@@ -134,7 +138,7 @@ def server_error_response(error: BaseException, environ: dict, debug: bool) -> w
     else:
         body = ("500 Internal Server Error\n\n" + detail + "\n").encode()
         ctype = "text/plain"
-    return webob.Response(status=500, body=body, content_type=ctype, charset="UTF-8")
+    return _body_response(500, body, ctype)
 
 
 def error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:

@@ -1,0 +1,158 @@
+"""abort, redirect, webob.exc from controllers, the errors map, and what a 500 shows."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import webob.exc
+
+from carya import abort, expose, redirect, request
+
+
+class ErrorPages:
+    @expose("json")
+    def _default(self, status):
+        original = request.environ.get("carya.original_response")
+        return {"page": int(status), "was": original.status_int if original else None}
+
+
+class Root:
+    error = ErrorPages()
+
+    @expose()
+    def aborts(self):
+        abort(409, "the thing is locked")
+
+    @expose("json")
+    def api_abort(self):
+        abort(409, "the thing is locked")
+
+    @expose("json")
+    def api_boom(self):
+        raise RuntimeError("secret internal detail")
+
+    @expose()
+    def raises_webob(self):
+        raise webob.exc.HTTPGone()
+
+    @expose()
+    def boom(self):
+        raise RuntimeError("secret internal detail")
+
+    @expose()
+    def moved(self):
+        redirect("/target", code=301)
+
+    @expose()
+    def found(self):
+        redirect("/target")
+
+    @expose()
+    def inside(self):
+        redirect("/target", internal=True)
+
+    @expose()
+    def target(self):
+        return "target reached via " + request.path
+
+    @expose()
+    def loop(self):
+        redirect("/loop", internal=True)
+
+    @expose()
+    def with_headers(self):
+        abort(429, "slow down", headers={"Retry-After": "30"})
+
+
+@pytest.fixture
+def app(client):
+    return client(Root())
+
+
+def test_abort_status_and_detail(app):
+    resp = app.get("/aborts", status=409)
+    assert "the thing is locked" in resp.text
+
+
+def test_abort_json_when_client_prefers_json(app):
+    resp = app.get("/api_abort", headers={"Accept": "application/json"}, status=409)
+    assert resp.json == {"code": 409, "title": "Conflict", "description": "the thing is locked"}
+
+
+def test_html_only_handler_refuses_json_only_client(app):
+    app.get("/aborts", headers={"Accept": "application/json"}, status=406)
+
+
+def test_abort_keeps_headers(app):
+    resp = app.get("/with_headers", status=429)
+    assert resp.headers["Retry-After"] == "30"
+
+
+def test_abort_unknown_status():
+    with pytest.raises(ValueError):
+        abort(299)
+
+
+def test_webob_exception_becomes_response(app):
+    app.get("/raises_webob", status=410)
+
+
+def test_uncaught_exception_is_500_without_traceback(app, caplog):
+    with caplog.at_level(logging.ERROR, logger="carya"):
+        resp = app.get("/boom", status=500)
+    assert "secret internal detail" not in resp.text
+    assert "Traceback" not in resp.text
+    assert "secret internal detail" in caplog.text  # but it is logged
+
+
+def test_500_as_json(app):
+    resp = app.get("/api_boom", headers={"Accept": "application/json"}, status=500)
+    assert resp.json["code"] == 500
+    assert "secret" not in resp.text
+
+
+def test_debug_shows_traceback_as_text(client):
+    app = client(Root(), debug=True)
+    resp = app.get("/boom", status=500)
+    assert "Traceback" in resp.text and "secret internal detail" in resp.text
+    assert resp.content_type == "text/plain"
+
+
+def test_redirect_codes(app):
+    assert app.get("/moved", status=301).headers["Location"] == "http://localhost/target"
+    assert app.get("/found", status=302).headers["Location"] == "http://localhost/target"
+
+
+def test_internal_redirect(app):
+    assert app.get("/inside").text == "target reached via /target"
+
+
+def test_internal_redirect_loop_is_bounded(app):
+    app.get("/loop", status=500)
+
+
+def test_errors_map_renders_error_page_with_original_status(client):
+    app = client(Root(), errors={404: "/error/404", 409: "/error/409", "__force_dict__": True})
+    resp = app.get("/nowhere", status=404)
+    assert resp.json == {"page": 404, "was": 404}
+    resp = app.get("/aborts", status=409)
+    assert resp.json == {"page": 409, "was": 409}
+
+
+def test_errors_map_ignores_unmapped(client):
+    app = client(Root(), errors={404: "/error/404"})
+    app.get("/raises_webob", status=410)
+
+
+def test_errors_map_validated_at_build(client):
+    with pytest.raises(ValueError, match="must be a path"):
+        client(Root(), errors={404: "error/404"})
+    with pytest.raises(ValueError, match="not an HTTP status"):
+        client(Root(), errors={"oops": "/error"})
+
+
+def test_broken_error_page_falls_back_to_original(client):
+    app = client(Root(), errors={404: "/boom"})
+    resp = app.get("/nowhere", status=404)
+    assert "secret" not in resp.text
