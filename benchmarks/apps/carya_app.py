@@ -1,0 +1,9 @@
+"""The Pecan-idiom app on carya: the same code as ``pecan_app``, other imports."""
+
+from __future__ import annotations
+
+from benchmarks.apps import pecan_style
+
+
+def build(n_routes=None):
+    return pecan_style.build("carya", n_routes)

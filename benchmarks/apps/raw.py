@@ -1,0 +1,90 @@
+"""Hand-written WSGI dispatch: the floor that any framework's overhead is measured from.
+
+It does only what the shapes need: a dict lookup for static paths, one
+``str.split`` for ``/<prefix>/<param>`` paths, and ``json.dumps`` for bodies.
+"""
+
+from __future__ import annotations
+
+import json
+
+from benchmarks.shapes import BuiltApp, route_name
+
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
+
+
+def _reply(start_response, status, content_type, data):
+    """Send one complete body with an explicit length, as any real app would."""
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _json(start_response, value, status="200 OK"):
+    return _reply(start_response, status, JSON, json.dumps(value).encode())
+
+
+def hello(environ, start_response):
+    return _reply(start_response, "200 OK", TEXT, b"Hello, World!")
+
+
+def echo(environ, start_response):
+    """Parse the JSON body and send it back, so raw pays the same parse+dump cost."""
+    if environ["REQUEST_METHOD"] != "POST":
+        return _reply(start_response, "405 Method Not Allowed", TEXT, b"Method Not Allowed")
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return _json(start_response, json.loads(environ["wsgi.input"].read(length)))
+
+
+def user(environ, start_response, uid):
+    return _json(start_response, {"id": uid, "name": "user" + uid})
+
+
+def thing(environ, start_response, thing_id):
+    return _json(start_response, {"id": thing_id})
+
+
+def not_found(environ, start_response):
+    return _reply(start_response, "404 Not Found", TEXT, b"Not Found")
+
+
+def _text_route(name):
+    """A handler answering its own name, so a check can tell which route was hit."""
+    data = name.encode()
+
+    def handler(environ, start_response):
+        return _reply(start_response, "200 OK", TEXT, data)
+
+    return handler
+
+
+def make_dispatcher(static, params):
+    """Build the WSGI callable over a static-path dict and a prefix->handler dict."""
+
+    def app(environ, start_response):
+        path = environ["PATH_INFO"]
+        handler = static.get(path)
+        if handler is not None:
+            return handler(environ, start_response)
+        parts = path.split("/")
+        if len(parts) == 3:
+            handler = params.get(parts[1])
+            if handler is not None:
+                return handler(environ, start_response, parts[2])
+        return not_found(environ, start_response)
+
+    return app
+
+
+def build(n_routes=None):
+    """The fixed-shape app, or (with ``n_routes``) one with N static sibling routes."""
+    if n_routes is None:
+        static = {"/hello": hello, "/echo": echo}
+        return BuiltApp(make_dispatcher(static, {"user": user, "things": thing}))
+    routes = []
+    static = {}
+    for i in range(n_routes):
+        path = "/" + route_name(i)
+        static[path] = _text_route(route_name(i))
+        routes.append(path)
+    return BuiltApp(make_dispatcher(static, {}), routes)

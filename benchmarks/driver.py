@@ -1,0 +1,281 @@
+"""Measure one framework in this process and print the results as one JSON line.
+
+Run by ``python -m benchmarks`` as ``python -m benchmarks.driver FRAMEWORK ...``;
+one subprocess per framework keeps imports and peak RSS from mixing. Apps are
+called directly through WSGI (no server, no sockets), so the figures are the
+framework's own per-request overhead plus a small, identical harness cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import json
+import resource
+import sys
+import time
+import traceback
+from io import BytesIO
+
+from benchmarks.shapes import LOOKUP_SIZES, PROBES, SHAPES, lookup_shape
+
+APP_MODULES = {
+    "raw": "benchmarks.apps.raw",
+    "falcon": "benchmarks.apps.falcon_app",
+    "pecan": "benchmarks.apps.pecan_app",
+    "carya": "benchmarks.apps.carya_app",
+}
+BATCH = 50
+BODY_PREVIEW = 300
+
+
+def _write(data):
+    """The ``write`` callable PEP 3333 requires start_response to return; unused."""
+
+
+def _start_response(status, headers, exc_info=None):
+    """No-op start_response: the timing loop must not pay for recording anything."""
+    return _write
+
+
+def make_environ(shape):
+    """A minimal but complete PEP 3333 environ for ``shape``, as a server would build."""
+    environ = {
+        "REQUEST_METHOD": shape.method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": shape.path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_ACCEPT": "*/*",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    if shape.body:
+        environ["CONTENT_TYPE"] = shape.content_type
+        environ["CONTENT_LENGTH"] = str(len(shape.body))
+    return environ
+
+
+def make_caller(app, shape):
+    """A zero-argument callable doing one full request, bound to locals for speed.
+
+    Every call gets a fresh environ copy and a fresh ``wsgi.input``, because
+    frameworks may mutate the environ and consume the input stream.
+    """
+    template = make_environ(shape)
+    body = shape.body
+    start_response = _start_response
+
+    def call():
+        environ = template.copy()
+        environ["wsgi.input"] = BytesIO(body)
+        result = app(environ, start_response)
+        try:
+            for _chunk in result:
+                pass
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    return call
+
+
+def capture(app, shape):
+    """Run one request and return ``(status_code, headers, body)`` for checking."""
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"], seen["headers"] = status, headers
+        return _write
+
+    environ = make_environ(shape)
+    environ["wsgi.input"] = BytesIO(shape.body)
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+    return int(seen["status"].split()[0]), list(seen["headers"]), body
+
+
+def header(headers, name):
+    """First value of header ``name`` (case-insensitive), or None."""
+    for key, value in headers:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def check(shape, status, headers, body):
+    """Return a list of ways the response differs from what ``shape`` requires."""
+    problems = []
+    if status != shape.status:
+        problems.append(f"status {status}, expected {shape.status}")
+    if shape.text is not None and body != shape.text.encode():
+        problems.append(f"body {body[:BODY_PREVIEW]!r}, expected {shape.text!r}")
+    if shape.json_body is not None:
+        ctype = header(headers, "content-type") or ""
+        if not ctype.startswith("application/json"):
+            problems.append(f"content-type {ctype!r}, expected application/json")
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = ValueError
+        if parsed != shape.json_body:
+            problems.append(f"body {body[:BODY_PREVIEW]!r}, expected JSON {shape.json_body!r}")
+    return problems
+
+
+def verify(app, shape):
+    """Check one shape once; return ``(observed, problems)``; exceptions are problems."""
+    try:
+        status, headers, body = capture(app, shape)
+    except Exception:
+        return None, [f"exception:\n{traceback.format_exc()}"]
+    return describe(status, headers, body), check(shape, status, headers, body)
+
+
+def describe(status, headers, body):
+    """The observable parts of a response, kept for the carya-vs-Pecan comparison."""
+    return {
+        "status": status,
+        "content_type": header(headers, "content-type"),
+        "header_names": sorted({key.lower() for key, _ in headers}),
+        "body": body[:BODY_PREVIEW].decode("utf-8", "replace"),
+    }
+
+
+def probe(app, shape):
+    """Record whatever the app does for an edge request, exception included."""
+    try:
+        status, headers, body = capture(app, shape)
+    except Exception as exc:
+        return {"exception": f"{type(exc).__name__}: {exc}"}
+    return describe(status, headers, body)
+
+
+def timed_run(call, budget, max_iter):
+    """Requests per second over one loop bounded by both time and iteration count."""
+    gc.collect()
+    clock = time.perf_counter
+    count = 0
+    start = clock()
+    deadline = start + budget
+    while True:
+        for _ in range(BATCH):
+            call()
+        count += BATCH
+        now = clock()
+        if now >= deadline or count >= max_iter:
+            return count / (now - start), count
+
+
+def measure(call, opts):
+    """Warm up, then the best req/s of ``opts.repeats`` loops (best = least disturbed)."""
+    budget = opts.seconds / opts.repeats
+    timed_run(call, min(0.1, budget / 4), 2000)
+    runs = [timed_run(call, budget, opts.max_iter) for _ in range(opts.repeats)]
+    best = max(runs)
+    return {"rate": best[0], "iterations": best[1]}
+
+
+def peak_rss_kb(calls, total):
+    """Peak RSS (KiB on Linux) after ``total`` requests cycling over ``calls``."""
+    for i in range(total):
+        calls[i % len(calls)]()
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def null_app(environ, start_response):
+    """The cheapest possible WSGI app: what is left is the harness's own cost."""
+    start_response("200 OK", [("Content-Length", "0")])
+    return [b""]
+
+
+def run_fixed_shapes(module, opts, report):
+    """Verify every fixed shape, measure peak RSS, then time the shapes that passed."""
+    app = module.build().app
+    passing = []
+    for shape in SHAPES:
+        observed, problems = verify(app, shape)
+        report["observed"][shape.name] = observed
+        report["errors"].extend(f"{shape.name}: {p}" for p in problems)
+        if not problems:
+            passing.append(shape)
+    report["probes"] = {shape.name: probe(app, shape) for shape in PROBES}
+    calls = {shape.name: make_caller(app, shape) for shape in passing}
+    if calls:
+        report["rss_kb"] = peak_rss_kb(list(calls.values()), opts.rss_requests)
+    for name, call in calls.items():
+        report["shapes"][name] = measure(call, opts)
+
+
+def run_lookup(module, n_routes, opts, report):
+    """Build the N-route app, verify the last and middle routes, and time both."""
+    start = time.perf_counter()
+    built = module.build(n_routes)
+    result = {"build_ms": (time.perf_counter() - start) * 1000}
+    if len(built.routes) != n_routes:
+        report["errors"].append(f"lookup {n_routes}: app reports {len(built.routes)} routes")
+        return
+    for position, index in (("last", n_routes - 1), ("middle", n_routes // 2)):
+        shape = lookup_shape(built.routes[index])
+        observed, problems = verify(built.app, shape)
+        report["errors"].extend(f"lookup {n_routes} {position}: {p}" for p in problems)
+        if not problems:
+            result[position] = measure(make_caller(built.app, shape), opts)
+    report["lookup"][str(n_routes)] = result
+
+
+def framework_version(name):
+    """Installed version of the framework, or a best effort for uninstalled carya."""
+    if name == "raw":
+        return "python " + sys.version.split()[0]
+    try:
+        from importlib.metadata import version
+
+        return version(name)
+    except Exception:
+        return getattr(sys.modules.get(name), "__version__", "unknown")
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("framework", choices=sorted(APP_MODULES))
+    parser.add_argument("--seconds", type=float, default=1.5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--max-iter", type=int, default=200_000)
+    parser.add_argument("--rss-requests", type=int, default=5000)
+    parser.add_argument("--sizes", default=",".join(map(str, LOOKUP_SIZES)))
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Measure, print one JSON line, exit 1 if any answer was wrong."""
+    opts = parse_args(argv)
+    report = {"framework": opts.framework, "errors": [], "observed": {}, "shapes": {}}
+    report["lookup"] = {}
+    module = importlib.import_module(APP_MODULES[opts.framework])
+    report["version"] = framework_version(opts.framework)
+    run_fixed_shapes(module, opts, report)
+    if opts.framework == "raw":
+        report["harness_rate"] = measure(make_caller(null_app, SHAPES[0]), opts)["rate"]
+    for n_routes in (int(n) for n in opts.sizes.split(",")):
+        run_lookup(module, n_routes, opts, report)
+    print(json.dumps(report))
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
