@@ -13,6 +13,7 @@ from .decorators import accept_noncanonical, after_commit, after_rollback, trans
 from .errors import abort, redirect
 from .expose import expose
 from .render import render
+from .server import serve
 
 __version__ = "0.1.0"
 
@@ -35,6 +36,7 @@ __all__ = [
     "render",
     "request",
     "response",
+    "serve",
     "set_config",
     "state",
     "transactional",

@@ -9,6 +9,8 @@ This is what an ``app.wsgi`` for Apache mod_wsgi calls::
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 from .configuration import Config, ConfigError, set_config
@@ -19,6 +21,8 @@ __all__ = ["deploy", "load_app"]
 def load_app(config: Any = None, **kwargs: Any) -> Any:
     """Build the app: ``<module>.app.setup_app(conf)`` for the first of
     ``app.modules`` that has one (Pecan's convention), else ``make_app(app.root)``."""
+    if isinstance(config, str):
+        _add_confdir_to_path(config)
     conf = set_config(config, overwrite=True)
     for package in conf.app.get("modules", []):
         try:
@@ -43,6 +47,13 @@ def load_app(config: Any = None, **kwargs: Any) -> Any:
     app = make_app(root, **_app_options(conf.app), **kwargs)
     app.config = conf
     return app
+
+
+def _add_confdir_to_path(path: str) -> None:
+    """Let ``app.root`` name packages beside the config file, as a project layout has."""
+    confdir = os.path.dirname(os.path.abspath(path))
+    if confdir not in sys.path:
+        sys.path.insert(0, confdir)
 
 
 def _app_options(app_conf: Config) -> dict[str, Any]:

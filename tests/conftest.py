@@ -12,9 +12,7 @@ from webtest import TestApp
 
 import carya
 from carya.testing import reset_global_config
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EXAMPLES = os.path.join(ROOT, "examples")
+from tests.support import EXAMPLES
 
 # The seed-003 example package is importable in tests without installing it.
 sys.path.insert(0, os.path.join(EXAMPLES, "catalog"))
