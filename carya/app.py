@@ -25,7 +25,7 @@ import webob.exc as exc
 
 from .context import Request, Response, State, _current
 from .context import response as response_proxy
-from .errors import InternalRedirect, error_response
+from .errors import InternalRedirect, NotFound, error_response, fast_error
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .render import Renderer, RendererFactory
@@ -122,6 +122,10 @@ class App:
         try:
             if body is not None:
                 return self.emit(state, body, start_response)
+            if state.quick is not None:
+                status, headers, payload = state.quick
+                start_response(status, headers)
+                return [] if environ["REQUEST_METHOD"] == "HEAD" else [payload]
             resp = state._response
             if self.errors and resp.status_int in self.errors:
                 resp = self.error_page(environ, resp)
@@ -157,6 +161,11 @@ class App:
         except InternalRedirect:
             raise
         except Exception as error:  # noqa: BLE001 - every error becomes a response
+            if not (chain.on_error or chain.after or self.errors):
+                quick = fast_error(error, state.environ)
+                if quick is not None:
+                    state.quick = quick
+                    return None
             self.on_error(state, chain, error)
         if chain.after:
             if body is not None:
@@ -252,7 +261,7 @@ class App:
         wanted = state.content_type
         if wanted is not None:
             if wanted not in handler.content_types:
-                raise exc.HTTPNotFound()
+                raise NotFound()
             return wanted
         accept = state.environ.get("HTTP_ACCEPT")
         if not accept or accept == "*/*":
@@ -276,10 +285,7 @@ class App:
         if req.method == "GET":
             return req.GET.mixed()
         if req.content_type in _JSON_TYPES:
-            try:
-                body = req.json
-            except ValueError as error:
-                raise exc.HTTPBadRequest(detail=f"Malformed JSON body: {error}") from None
+            body = req.json
             merged = req.GET.mixed()
             if isinstance(body, dict):
                 merged.update(body)

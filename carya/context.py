@@ -9,12 +9,19 @@ a WebOb response at all (see :mod:`carya.app`), which is most of carya's speed.
 
 from __future__ import annotations
 
+import io
+import json
 from contextvars import ContextVar
 from typing import Any
 
 import webob
+import webob.exc
 
 __all__ = ["Request", "Response", "State", "request", "response", "state", "current"]
+
+
+class MalformedJSON(webob.exc.HTTPBadRequest, ValueError):
+    """The request body is not valid JSON (a 400, and a ValueError)."""
 
 
 class Request(webob.Request):
@@ -47,6 +54,41 @@ class Request(webob.Request):
 
     carya = pecan
 
+    def _read_body(self) -> bytes:
+        """The request body, read once from a sized input and left re-readable.
+
+        WebOb re-reads and copies the body on every ``.body``; for the common
+        case (a ``Content-Length``, nothing read yet) one ``read`` is enough.
+        The input is replaced by a seekable copy so WebOb can still read it.
+        """
+        env = self.environ
+        length = env.get("CONTENT_LENGTH")
+        if env.get("webob.is_body_seekable") or not length or not length.isdigit():
+            return self.body
+        body = env["wsgi.input"].read(int(length))
+        env["wsgi.input"] = io.BytesIO(body)
+        env["webob.is_body_seekable"] = True
+        return body
+
+    @property
+    def json(self) -> Any:
+        """The body parsed as JSON.
+
+        A body that is not JSON raises :class:`MalformedJSON`, which is both a
+        ``ValueError`` (for code that catches one) and a 400 response (for code
+        that does not), so a client's bad body never becomes a 500.
+        """
+        try:
+            return json.loads(self._read_body())
+        except ValueError as error:
+            raise MalformedJSON(detail=f"Malformed JSON body: {error}") from None
+
+    @json.setter
+    def json(self, value: Any) -> None:
+        webob.Request.json_body.fset(self, value)
+
+    json_body = json
+
 
 class Response(webob.Response):
     """WebOb's response; a subclass so applications can tell carya's apart."""
@@ -71,6 +113,7 @@ class State:
         "template",
         "_request_cls",
         "_response_cls",
+        "quick",
     )
 
     def __init__(self, environ: dict, app: Any, request_cls: type, response_cls: type):
@@ -87,6 +130,7 @@ class State:
         self.template = None
         self._request_cls = request_cls
         self._response_cls = response_cls
+        self.quick = None
 
     @property
     def request(self) -> Request:

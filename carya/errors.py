@@ -18,6 +18,10 @@ import webob
 import webob.exc as exc
 
 __all__ = [
+    "NotFound",
+    "MethodNotAllowed",
+    "RouteError",
+    "fast_error",
     "abort",
     "redirect",
     "InternalRedirect",
@@ -26,6 +30,29 @@ __all__ = [
 ]
 
 log = logging.getLogger("carya")
+
+
+class RouteError(Exception):
+    """A routing miss (404/405). Cheap to raise: it becomes a ``webob.exc``
+    exception only when a hook or the errors map needs to see one."""
+
+    status_int = 404
+
+    def __init__(self, allow: str | None = None):
+        super().__init__()
+        self.allow = allow
+
+    def to_webob(self) -> exc.HTTPException:
+        headers = {"Allow": self.allow} if self.allow else None
+        return exc.status_map[self.status_int](headers=headers)
+
+
+class NotFound(RouteError):
+    status_int = 404
+
+
+class MethodNotAllowed(RouteError):
+    status_int = 405
 
 
 class InternalRedirect(Exception):
@@ -141,8 +168,53 @@ def server_error_response(error: BaseException, environ: dict, debug: bool) -> w
     return _body_response(500, body, ctype)
 
 
+_PLAIN = "text/plain; charset=UTF-8"
+_fast_bodies: dict[tuple[int, bool], bytes] = {}
+
+
+def fast_error(error: BaseException, environ: dict) -> tuple[str, list, bytes] | None:
+    """``(status, headers, body)`` for an HTTP error nobody will inspect, else ``None``.
+
+    Used when no hook or error page wants a response object: the body is a
+    short text (or JSON, if the client prefers it) made without WebOb's
+    templating. Errors that carry their own body take the full path.
+    """
+    if isinstance(error, RouteError):
+        status_int, status = error.status_int, exc.status_map[error.status_int]
+        headers = [("Allow", error.allow)] if error.allow else []
+        detail = ""
+    elif isinstance(error, exc.HTTPException) and not error.has_body:
+        status_int, status = error.status_int, type(error)
+        headers = [(k, v) for k, v in error.headerlist if k.lower() not in _BODY_HEADERS]
+        detail = error.detail or ""
+    else:
+        return None
+    as_json = "json" in environ.get("HTTP_ACCEPT", "") and _prefers_json(environ)
+    body = _fast_bodies.get((status_int, as_json)) if not detail else None
+    if body is None:
+        body = _error_body(status_int, status.title, status.explanation, detail, as_json)
+        if not detail:
+            _fast_bodies[(status_int, as_json)] = body
+    headers.append(("Content-Type", "application/json" if as_json else _PLAIN))
+    headers.append(("Content-Length", str(len(body))))
+    return f"{status_int} {status.title}", headers, body
+
+
+def _error_body(code: int, title: str, explanation: str, detail: str, as_json: bool) -> bytes:
+    if as_json:
+        return json.dumps(
+            {"code": code, "title": title, "description": detail or explanation}
+        ).encode()
+    text = f"{code} {title}\n\n{explanation}"
+    if detail:
+        text += f"\n\n{detail}"
+    return (text + "\n").encode()
+
+
 def error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:
     """Turn any exception into the response a client may see."""
+    if isinstance(error, RouteError):
+        error = error.to_webob()
     if isinstance(error, exc.HTTPException):
         return http_error_response(error, environ)
     return server_error_response(error, environ, debug)

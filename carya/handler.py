@@ -16,6 +16,7 @@ from typing import Any
 
 import webob.exc as exc
 
+from .errors import MethodNotAllowed, NotFound
 from .expose import HTML, Exposed, exposed_info
 from .render import RendererFactory
 
@@ -68,7 +69,7 @@ class Binder:
         n = len(names)
         if len(remainder) > n:
             if not self.varargs:
-                raise exc.HTTPNotFound()
+                raise NotFound()
             return list(remainder), (self._extra(params(), ()) if self.varkw else {})
         args = list(remainder)
         if len(args) == n and not self.varkw:
@@ -155,7 +156,7 @@ class Generic:
     def for_method(self, method: str) -> Handler:
         handler = self.by_method.get(method)
         if handler is None:
-            raise exc.HTTPMethodNotAllowed(headers={"Allow": self.allow})
+            raise MethodNotAllowed(self.allow)
         return handler
 
     def __repr__(self) -> str:

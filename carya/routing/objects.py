@@ -15,6 +15,7 @@ from typing import Any
 
 import webob.exc as exc
 
+from ..errors import NotFound, RouteError
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
@@ -158,7 +159,7 @@ class Router:
             if spec.route is not None or spec.rest is not None:
                 try:
                     return self.route_dynamic(node, remainder, w)
-                except (exc.HTTPNotFound, exc.HTTPMethodNotAllowed):
+                except (RouteError, exc.HTTPNotFound, exc.HTTPMethodNotAllowed):
                     if not notfound:
                         raise
                     return self.not_found(notfound, w)
@@ -205,7 +206,7 @@ class Router:
             if found is not None:
                 obj, rest = found
                 return self.walk(self.node_for(obj, node.chain), list(rest), w)
-        raise exc.HTTPNotFound()
+        raise NotFound()
 
     def call_lookup(self, node: Node, remainder: list[str]) -> tuple[Any, Any] | None:
         binder = node.spec.lookup_binder
@@ -231,7 +232,7 @@ class Router:
         if owner is not None and callable(obj):
             target = self.specs.target_for_callable(obj)
             if target is None:
-                raise exc.HTTPNotFound()
+                raise NotFound()
             return target, self.node_for(owner, node.chain), remainder
         return self.walk(self.node_for(obj, node.chain), remainder, w)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import webob.exc as exc
 
+from ..errors import MethodNotAllowed, NotFound, RouteError
 from ..handler import Handler, Target
 
 if TYPE_CHECKING:
@@ -39,7 +40,7 @@ def request_verb(w: Walk) -> str:
         if override:
             verb = override.lower()
             if method == "GET" and verb in ("delete", "put"):
-                raise exc.HTTPMethodNotAllowed()
+                raise MethodNotAllowed()
             return verb
     return method.lower()
 
@@ -65,11 +66,13 @@ def route_rest(router: Router, node: Node, remainder: list[str], w: Walk) -> Fou
             if looked is not None:
                 return looked
         return found
-    except (exc.HTTPClientError) as error:
+    except (RouteError, exc.HTTPClientError) as error:
         looked = _lookup(router, node, remainder, w)
         if looked is not None:
             return looked
-        if isinstance(error, exc.HTTPMethodNotAllowed) and spec.allow:
+        if isinstance(error, MethodNotAllowed) and spec.allow:
+            error.allow = spec.allow
+        elif isinstance(error, exc.HTTPMethodNotAllowed) and spec.allow:
             error.headers["Allow"] = spec.allow
         raise
 
@@ -128,7 +131,7 @@ def _check_arity(target: Target, remainder: list[str], w: Walk) -> None:
     if isinstance(target, Handler):
         fixed = target.binder.required - len(w.routing_args)
         if len(remainder) < fixed:
-            raise exc.HTTPNotFound()
+            raise NotFound()
 
 
 def _custom_action(node: Node, verb: str, remainder: list[str]) -> Found | None:
@@ -152,7 +155,7 @@ def _handle_get(router: Router, node: Node, verb: str, remainder: list[str], w: 
     if not remainder or remainder == [""]:
         target = _find(node, "get_all", "get")
         if target is None:
-            raise exc.HTTPMethodNotAllowed()
+            raise MethodNotAllowed()
         _check_arity(target, [], w)
         return target, node, []
     last = remainder[-1]
@@ -169,7 +172,7 @@ def _handle_get(router: Router, node: Node, verb: str, remainder: list[str], w: 
             return router.walk(child, remainder[1:], w)
     target = _find(node, "get_one", "get")
     if target is None:
-        raise exc.HTTPMethodNotAllowed()
+        raise MethodNotAllowed()
     _check_arity(target, remainder, w)
     return target, node, remainder
 
@@ -184,7 +187,7 @@ def _handle_post(router: Router, node: Node, verb: str, remainder: list[str], w:
             return router.walk(child, remainder[1:], w)
     target = _find(node, verb)
     if target is None:
-        raise exc.HTTPMethodNotAllowed()
+        raise MethodNotAllowed()
     return target, node, remainder
 
 
@@ -198,7 +201,7 @@ def _handle_delete(router: Router, node: Node, verb: str, remainder: list[str], 
             return router.walk(child, remainder[1:], w)
     target = _find(node, "post_delete", "delete")
     if target is None:
-        raise exc.HTTPMethodNotAllowed()
+        raise MethodNotAllowed()
     return target, node, remainder
 
 
@@ -208,11 +211,11 @@ def _handle_unknown(router: Router, node: Node, verb: str, remainder: list[str],
         return target, node, remainder
     if remainder:
         if _find(node, remainder[0]) is not None:
-            raise exc.HTTPMethodNotAllowed()
+            raise MethodNotAllowed()
         child = _child(router, node, remainder[0])
         if child is not None:
             return router.walk(child, remainder[1:], w)
-    raise exc.HTTPMethodNotAllowed()
+    raise MethodNotAllowed()
 
 
 _HANDLERS = {
