@@ -17,7 +17,6 @@ from __future__ import annotations
 import importlib
 import mimetypes
 from collections.abc import Callable, Iterable, Mapping
-from types import MethodType
 from typing import Any
 
 import webob
@@ -25,7 +24,7 @@ import webob.exc as exc
 
 from .context import Request, Response, State, _current
 from .context import response as response_proxy
-from .errors import InternalRedirect, NotFound, error_response, fast_error
+from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .render import Renderer, RendererFactory
@@ -112,7 +111,7 @@ class App:
     # --- the request path -----------------------------------------------------
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        state = State(environ, self, self.request_cls, self.response_cls)
+        state = State(environ, self)
         token = _current.set(state)
         try:
             body = self.respond(state)
@@ -144,13 +143,13 @@ class App:
             chain = node.chain
             state.hooks = chain.hooks
             state.handler = handler
-            obj = node.obj
-            state.controller = MethodType(handler.func, obj)
+            state.controller_obj = obj = node.obj
             if handler.secured is not None or node.guard is not None:
                 self.router.authorize(handler, node)
             ctype = self.negotiate(state, handler)
-            args, kwargs = handler.binder.bind(remainder, lambda: self.params(state))
-            state.arguments = Arguments(args, kwargs)
+            args, kwargs = handler.binder.bind(remainder, self, state)
+            if chain.hooks:
+                state.arguments = Arguments(args, kwargs)
             for hook in chain.before:
                 hook(state)
             if self.use_context_locals:
@@ -362,6 +361,8 @@ class App:
 
     def on_error(self, state: State, chain: HookChain, error: Exception) -> None:
         """Make the error response, then let ``on_error`` hooks replace it."""
+        if isinstance(error, RouteError):
+            error = error.to_webob()  # hooks see what Pecan's would: a webob.exc error
         state.response = error_response(error, state.environ, self.debug)
         for hook in chain.on_error:
             try:

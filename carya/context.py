@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 from contextvars import ContextVar
+from types import MethodType
 from typing import Any
 
 import webob
@@ -97,46 +98,33 @@ class Response(webob.Response):
 
 
 class State:
-    """Everything known about one request; what hooks receive as ``state``."""
+    """Everything known about one request; what hooks receive as ``state``.
 
-    __slots__ = (
-        "environ",
-        "app",
-        "controller",
-        "handler",
-        "hooks",
-        "arguments",
-        "_request",
-        "_response",
-        "content_type",
-        "extension",
-        "template",
-        "_request_cls",
-        "_response_cls",
-        "quick",
-    )
+    Class attributes are the defaults, so creating a state sets two fields;
+    ``request``, ``response`` and ``controller`` are made on first use.
+    """
 
-    def __init__(self, environ: dict, app: Any, request_cls: type, response_cls: type):
+    controller_obj: Any = None
+    handler: Any = None
+    hooks: tuple = ()
+    arguments: Any = None
+    _request: Request | None = None
+    _response: webob.Response | None = None
+    _controller: Any = None
+    content_type: str | None = None
+    extension: str | None = None
+    template: tuple | None = None
+    quick: tuple | None = None
+
+    def __init__(self, environ: dict, app: Any):
         self.environ = environ
         self.app = app
-        self.controller = None
-        self.handler = None
-        self.hooks = ()
-        self.arguments = None
-        self._request = None
-        self._response = None
-        self.content_type = None
-        self.extension = None
-        self.template = None
-        self._request_cls = request_cls
-        self._response_cls = response_cls
-        self.quick = None
 
     @property
     def request(self) -> Request:
         req = self._request
         if req is None:
-            req = self._request = self._request_cls(self.environ)
+            req = self._request = self.app.request_cls(self.environ)
         return req
 
     @request.setter
@@ -147,12 +135,24 @@ class State:
     def response(self) -> Response:
         resp = self._response
         if resp is None:
-            resp = self._response = self._response_cls()
+            resp = self._response = self.app.response_cls()
         return resp
 
     @response.setter
     def response(self, value: webob.Response) -> None:
         self._response = value
+
+    @property
+    def controller(self) -> Any:
+        """The handler as a bound method of its controller (Pecan's ``state.controller``)."""
+        bound = self._controller
+        if bound is None and self.handler is not None:
+            bound = self._controller = MethodType(self.handler.func, self.controller_obj)
+        return bound
+
+    @controller.setter
+    def controller(self, value: Any) -> None:
+        self._controller = value
 
     @property
     def response_touched(self) -> bool:

@@ -63,18 +63,18 @@ class Binder:
     def arity(self) -> int:
         return len(self.names)
 
-    def bind(self, remainder: list[str], params: Callable[[], dict]) -> tuple[list, dict]:
-        """Return ``(args, kwargs)``; ``params()`` is only called when needed."""
+    def bind(self, remainder: list[str], app: Any, state: Any) -> tuple[list, dict]:
+        """Return ``(args, kwargs)``; request parameters are parsed only when needed."""
         names = self.names
         n = len(names)
         if len(remainder) > n:
             if not self.varargs:
                 raise NotFound()
-            return list(remainder), (self._extra(params(), ()) if self.varkw else {})
+            return list(remainder), (self._extra(app.params(state), ()) if self.varkw else {})
         args = list(remainder)
         if len(args) == n and not self.varkw:
             return args, {}
-        values = params()
+        values = app.params(state)
         for name in names[len(args):]:
             if name in values:
                 args.append(values[name])
