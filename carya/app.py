@@ -40,13 +40,22 @@ _STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
 
 
 class Arguments:
-    """What the handler was called with (``state.arguments``), for hooks."""
+    """What the handler was called with (``state.arguments``), for hooks.
 
-    __slots__ = ("args", "kwargs")
+    Pecan's shape: ``args`` (named parameters), ``varargs`` (extra path parts),
+    ``varkw`` (extra keyword parameters).
+    """
 
-    def __init__(self, args: list, kwargs: dict):
+    __slots__ = ("args", "varargs", "varkw")
+
+    def __init__(self, args: list, varargs: list, varkw: dict):
         self.args = args
-        self.kwargs = kwargs
+        self.varargs = varargs
+        self.varkw = varkw
+
+    @property
+    def kwargs(self) -> dict:
+        return self.varkw
 
 
 def _import_object(path: str) -> Any:
@@ -149,7 +158,8 @@ class App:
             ctype = self.negotiate(state, handler)
             args, kwargs = handler.binder.bind(remainder, self, state)
             if chain.hooks:
-                state.arguments = Arguments(args, kwargs)
+                n = handler.binder.arity
+                state.arguments = Arguments(args[:n], args[n:], kwargs)
             for hook in chain.before:
                 hook(state)
             if self.use_context_locals:

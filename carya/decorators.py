@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from .expose import _info_for, expose
+from .expose import _info_for, expose, is_exposed
 
 __all__ = [
     "expose",
@@ -19,13 +19,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def transactional(ignore_redirects: bool = True) -> Callable[[F], F]:
-    """Make a GET/HEAD handler run in a write transaction under ``TransactionHook``."""
+    """Make GET/HEAD handlers run in a write transaction under ``TransactionHook``.
 
-    def decorate(func: F) -> F:
+    On a function, marks that handler; on a controller class, every handler
+    the class exposes.
+    """
+
+    def mark(func: Any) -> None:
         extra = _info_for(func).extra
         extra["transactional"] = True
         extra["transactional_ignore_redirects"] = ignore_redirects
-        return func
+
+    def decorate(obj: F) -> F:
+        if isinstance(obj, type):
+            for name in dir(obj):
+                member = getattr(obj, name, None)
+                if is_exposed(member):
+                    mark(getattr(member, "__func__", member))
+        else:
+            mark(obj)
+        return obj
 
     return decorate
 

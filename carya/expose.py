@@ -28,6 +28,7 @@ class Exposed:
     """
 
     __slots__ = (
+        "exposed",
         "content_types",
         "content_type",
         "explicit_content_type",
@@ -39,6 +40,8 @@ class Exposed:
     )
 
     def __init__(self) -> None:
+        # False while only other decorators (secure, transactional) recorded facts.
+        self.exposed = False
         self.content_types: dict[str, str | None] = {}
         self.content_type: str | None = None
         self.explicit_content_type = False
@@ -51,12 +54,13 @@ class Exposed:
 
 
 def exposed_info(func: Any) -> Exposed | None:
-    """The :class:`Exposed` record of ``func`` (or of a bound method's function)."""
-    return getattr(func, "_carya", None)
+    """The :class:`Exposed` record of an exposed ``func`` (or bound method), else None."""
+    info = getattr(func, "_carya", None)
+    return info if isinstance(info, Exposed) and info.exposed else None
 
 
 def is_exposed(obj: Any) -> bool:
-    return isinstance(getattr(obj, "_carya", None), Exposed)
+    return exposed_info(obj) is not None
 
 
 def _info_for(func: Any) -> Exposed:
@@ -94,6 +98,7 @@ def expose(
 
     def decorate(func: F) -> F:
         info = _info_for(func)
+        info.exposed = True
         ctype = content_type
         if ctype is None:
             ctype = JSON if template == "json" else HTML

@@ -112,8 +112,6 @@ class TransactionHook(PecanHook):
     handler with ``@transactional(ignore_redirects=False)``).
     """
 
-    priority = 90
-
     def __init__(
         self,
         start: Callable[[], Any],
@@ -153,8 +151,8 @@ class TransactionHook(PecanHook):
     def on_error(self, state: Any, e: BaseException) -> None:
         ignore_redirects = state.request.method not in _WRITE_METHODS_EXEMPT
         ignore_redirects = _handler_extra(state, "transactional_ignore_redirects", ignore_redirects)
-        if isinstance(e, exc.HTTPRedirection) and ignore_redirects:
-            return
+        if type(e) is exc.HTTPFound and ignore_redirects:
+            return  # a 302 after a write is the usual success path (Pecan's rule)
         state.request.error = True
 
     def after(self, state: Any) -> None:
@@ -175,34 +173,51 @@ class TransactionHook(PecanHook):
 
 
 class RequestViewerHook(PecanHook):
-    """Print what happened to each request (for development), as Pecan's does.
+    """Report what happened to each request (for development), as Pecan's does.
 
-    ``config`` may set ``items`` (which facts to show) and ``blacklist`` (URL
-    prefixes to leave out); ``writer`` is any object with ``write``.
+    ``config`` may set ``items`` (what to report: ``path``, ``status``,
+    ``method``, ``controller``, ``params``, ``hooks``, or any attribute of the
+    request) and ``blacklist`` (URL prefixes to leave out). Each item is
+    written as ``name - value`` to ``writer`` (when ``terminal``) and set as
+    an ``X-Pecan-<item>`` response header (when ``headers``), Pecan's names.
     """
 
     available = ("path", "status", "method", "controller", "params", "hooks")
 
-    def __init__(self, config: dict | None = None, writer: Any = None):
+    def __init__(self, config: Any = None, writer: Any = None, terminal: bool = True,
+                 headers: bool = True):
+        if config is not None and hasattr(config, "to_dict"):
+            config = config.to_dict()
         config = config or {}
         self.items = list(config.get("items", self.available))
-        unknown = set(self.items) - set(self.available)
-        if unknown:
-            raise ValueError(f"RequestViewerHook: unknown items {sorted(unknown)}")
         self.blacklist = list(config.get("blacklist", []))
         self.writer = writer or sys.stdout
+        self.terminal = terminal
+        self.headers = headers
 
     def after(self, state: Any) -> None:
         req = state.request
         if any(req.path.startswith(prefix) for prefix in self.blacklist):
             return
-        facts = {
-            "path": lambda: req.path,
-            "status": lambda: state.response.status,
-            "method": lambda: req.method,
-            "controller": lambda: getattr(state.controller, "__qualname__", repr(state.controller)),
-            "params": lambda: sorted(req.params.items()),
-            "hooks": lambda: [type(h).__name__ for h in state.hooks],
-        }
-        lines = [f"{name:>12}: {facts[name]()}" for name in self.items]
-        self.writer.write("\n".join(lines) + "\n")
+        report = [(name, self._value(state, name)) for name in self.items
+                  if name in self.available or hasattr(req, name)]
+        if self.terminal:
+            self.writer.write("".join(f"{name:<12} - {value}\n" for name, value in report))
+            self.writer.write("\n\n")
+        if self.headers:
+            for name, value in report:
+                state.response.headers[f"X-Pecan-{name}"] = str(value)
+
+    def _value(self, state: Any, name: str) -> Any:
+        try:
+            if name == "controller":
+                return getattr(state.controller, "__qualname__", state.controller)
+            if name == "status":
+                return state.response.status
+            if name == "params":
+                return list(state.request.params.items())
+            if name == "hooks":
+                return [type(h).__name__ for h in state.app.hooks.hooks]
+            return getattr(state.request, name)
+        except Exception as error:  # noqa: BLE001 - report, as Pecan does, never fail
+            return error

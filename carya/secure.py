@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .expose import exposed_info, is_exposed
+from .expose import _info_for, is_exposed
 
 __all__ = ["secure", "unlocked", "SecureController", "SecureControllerBase", "run_check"]
 
@@ -59,12 +59,7 @@ def secure(func_or_obj: Any, check_permissions_for_obj: Any = None) -> Any:
     _check_kind(check)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        info = exposed_info(func)
-        if info is None:
-            raise TypeError(
-                f"@secure on {func.__qualname__}: put @secure above @expose"
-            )
-        info.extra["secured"] = check
+        _info_for(func).extra["secured"] = check  # either side of @expose
         return func
 
     return decorate

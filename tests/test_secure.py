@@ -45,14 +45,6 @@ def fw(request) -> SimpleNamespace:
     return load_framework(request.param)
 
 
-def carya_bug(reason: str):
-    """Run on both frameworks; carya is expected to fail (Pecan must pass)."""
-    return pytest.mark.parametrize(
-        "fw",
-        ["pecan", pytest.param("carya", marks=pytest.mark.xfail(reason=reason, strict=True))],
-        indirect=True,
-    )
-
 
 class Guard:
     """Named permission switches and a record of which checks ran."""
@@ -254,10 +246,6 @@ def test_unsecured_paths_are_not_checked(app, guard):
 # --- _lookup below a secured controller ------------------------------------------------------
 
 
-@carya_bug(
-    "carya bug: routing through a SecureController's _lookup skips its check_permissions "
-    "(the looked-up controller's handlers answer 200)"
-)
 def test_lookup_of_secure_controller_is_guarded(fw, app, guard):
     assert status(app, "/locked/abc/detail") == 401
     assert "locked" in guard.checked
@@ -420,10 +408,6 @@ def test_secure_controller_that_is_a_rest_controller(fw, guard):
     assert app.post("/things").text == "created"
 
 
-@carya_bug(
-    "carya bug: @secure must sit above @expose (TypeError otherwise); Pecan accepts "
-    "@expose() above @secure(...), the order its own tests use"
-)
 def test_secure_below_expose(fw, guard):
     class Root:
         @fw.expose()
@@ -481,10 +465,6 @@ def named_instance_check(fw, guard):
     return fw.client(Root())
 
 
-@carya_bug(
-    "carya bug: secure(obj, 'name') looks the check up on obj itself (AttributeError -> "
-    "500); Pecan calls the method of the controller holding obj"
-)
 def test_secured_instance_with_check_named_on_parent(fw, named_instance_check, guard):
     assert status(named_instance_check, "/sub/page") == 401
     assert guard.checked == ["parent"]
@@ -492,10 +472,6 @@ def test_secured_instance_with_check_named_on_parent(fw, named_instance_check, g
     assert named_instance_check.get("/sub/page").text == "plain page"
 
 
-@carya_bug(
-    "carya bug: a secure(obj, check) attribute of a SecureController is also subject "
-    "to the class check; Pecan runs only the attribute's own check"
-)
 def test_secured_instance_in_secure_controller_uses_only_its_own_check(fw, guard):
     class Plain:
         @fw.expose()

@@ -114,7 +114,8 @@ class Router:
 
     def _compile(self, node: Node, path: str, fallbacks: bool) -> None:
         if node.dynamic:
-            if path and not fallbacks:
+            # A secured instance is checked on the way in, so the walk must pass its parent.
+            if path and not fallbacks and node.instance_guard is None:
                 self.mounts[path] = node
             return
         spec = node.spec
@@ -139,22 +140,35 @@ class Router:
         return Node(obj, spec, self.chain_for(parent_chain, cls, spec))
 
     def child(self, node: Node, name: str) -> Node | None:
+        """The sub-controller ``name`` of ``node``, entered (its guards passed)."""
         children = node.children
         if children is not None:
-            return children.get(name)
-        if name.startswith("_"):
+            child = children.get(name)
+        elif name.startswith("_"):
             return None
-        value = getattr(node.obj, name, None)
-        if value is None or not is_controller_object(value):
-            return None
-        return self.node_for(value, node.chain)
+        else:
+            value = getattr(node.obj, name, None)
+            if value is None or not is_controller_object(value):
+                return None
+            child = self.node_for(value, node.chain)
+        if child is not None and (child.instance_guard is not None or node.guard is not None):
+            self.enter(node, child)
+        return child
+
+    @staticmethod
+    def enter(parent: Node, child: Node) -> None:
+        """Pecan's boundary rule: a secured instance runs its own check (a method
+        name is looked up on the parent); otherwise a SecureController parent's
+        check applies unless the child is unlocked."""
+        if child.instance_guard is not None:
+            run_check(child.instance_guard, parent.obj)
+        elif parent.guard is not None and not getattr(child.obj, "_carya_unlocked", False):
+            run_check(parent.guard, parent.obj)
 
     def walk(self, node: Node, remainder: list[str], w: Walk) -> tuple[Target, Node, list[str]]:
         """Pecan's ``lookup_controller``: walk, then fall back to _default/_lookup."""
         notfound: list[tuple[str, Node, list[str]]] = []
         while True:
-            if node.instance_guard is not None:
-                run_check(node.instance_guard, node.obj)
             spec = node.spec
             if spec.route is not None or spec.rest is not None:
                 try:
@@ -186,8 +200,6 @@ class Router:
                 if not notfound and isinstance(index, Generic) and w.method in index.by_method:
                     return index, node, remainder
                 break
-            if node.guard is not None and not getattr(child.obj, "_carya_unlocked", False):
-                run_check(node.guard, node.obj)
             node, remainder = child, remainder[1:]
         return self.not_found(notfound, w)
 
@@ -202,6 +214,8 @@ class Router:
             kind, node, remainder = notfound.pop()
             if kind == "_default":
                 return node.spec.default, node, remainder
+            if node.guard is not None and not handler_unlocked(node.spec.lookup):
+                run_check(node.guard, node.obj)  # what _lookup returns is behind the guard
             found = self.call_lookup(node, remainder)
             if found is not None:
                 obj, rest = found

@@ -44,14 +44,6 @@ def fw(request) -> SimpleNamespace:
     return load_framework(request.param)
 
 
-def carya_bug(reason: str):
-    """Run on both frameworks; carya is expected to fail (Pecan must pass)."""
-    return pytest.mark.parametrize(
-        "fw",
-        ["pecan", pytest.param("carya", marks=pytest.mark.xfail(reason=reason, strict=True))],
-        indirect=True,
-    )
-
 
 @pytest.fixture
 def carya_fw() -> SimpleNamespace:
@@ -287,15 +279,11 @@ def test_get_falls_back_for_get_all_and_get_one(fw):
     assert app.get("/things/3").json == _call("get", "3")
 
 
-@carya_bug(
-    "carya bug: differs from Pecan, which counts defaulted parameters of get_all/get "
-    "as required path ids (GET /things -> 404) where carya calls them (200); Pecan's "
-    "rule looks accidental, so this may deserve listing as an intended difference"
-)
-def test_collection_get_with_defaulted_parameter_is_404(fw):
-    """Pecan's ``_handle_bad_rest_arguments`` compares the path with *all* positional
-    parameters, defaults included: ``get_all(self, limit=None)`` is a 404 for
-    ``GET /things`` even with ``?limit=3``. (This looks accidental in Pecan.)"""
+def test_collection_get_with_defaulted_parameter(fw):
+    """Intended difference: Pecan's ``_handle_bad_rest_arguments`` counts *all*
+    positional parameters, defaults included, as required path ids, so
+    ``get_all(self, limit=None)`` is a 404 for ``GET /things`` even with
+    ``?limit=3``. carya counts only the required ones and calls ``get_all``."""
 
     class Paged(fw.RestController):
         @fw.expose("json")
@@ -306,8 +294,12 @@ def test_collection_get_with_defaulted_parameter_is_404(fw):
         things = Paged()
 
     app = fw.client(Root())
-    assert app.get("/things", expect_errors=True).status_int == 404
-    assert app.get("/things?limit=3", expect_errors=True).status_int == 404
+    if fw.name == "pecan":
+        assert app.get("/things", expect_errors=True).status_int == 404
+        assert app.get("/things?limit=3", expect_errors=True).status_int == 404
+    else:
+        assert app.get("/things").json == _call("get_all", None)
+        assert app.get("/things?limit=3").json == _call("get_all", "3")
 
 
 def test_post_delete_is_preferred_to_delete(fw):
