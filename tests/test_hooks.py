@@ -3,7 +3,6 @@
 Every behaviour is written once and run against real Pecan and against carya
 (the ``fw`` fixture), so each assertion is known to be Pecan's behaviour.
 Tests that only run on carya document an intended difference from Pecan;
-tests marked ``xfail(strict=True)`` describe Pecan behaviour carya gets wrong.
 """
 
 from __future__ import annotations

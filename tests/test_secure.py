@@ -2,7 +2,6 @@
 
 Every behaviour is written once and run against real Pecan and against carya
 (the ``fw`` fixture), so each assertion is known to be Pecan's behaviour.
-Tests marked ``xfail(strict=True)`` describe Pecan behaviour carya gets wrong.
 """
 
 from __future__ import annotations
