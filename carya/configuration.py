@@ -10,6 +10,7 @@ the file. Errors name the file and the key.
 from __future__ import annotations
 
 import copy
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -165,12 +166,58 @@ def _is_module(value: Any) -> bool:
     return type(value).__name__ == "module"
 
 
-def conf_from_dict(conf_dict: Mapping[str, Any], filename: str = "") -> Config:
-    """A Config with the defaults, updated with ``conf_dict``."""
+def conf_from_dict(conf_dict: Mapping[str, Any], filename: str = "",
+                   environ: Mapping[str, str] | None = None) -> Config:
+    """A Config with the defaults, updated with ``conf_dict``, then the environment."""
     conf = Config(copy.deepcopy(DEFAULT), filename)
     conf.update(conf_dict)
+    apply_environ(conf, os.environ if environ is None else environ)
     _check(conf)
     return conf
+
+
+ENV_PREFIX = "CARYA__"
+
+
+def apply_environ(conf: Config, environ: Mapping[str, str]) -> None:
+    """Override settings from ``CARYA__<SECTION>__<KEY>[__<KEY>...]=value``.
+
+    ``CARYA__SERVER__PORT=9000`` sets ``server.port``; values are read as JSON
+    when they parse (``true``, ``8``, ``["a"]``), else as text. A value whose
+    type cannot replace the file's (text for a number or a flag) is an error
+    naming the variable.
+    """
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX):].split("__") if part]
+        if len(path) < 2:
+            raise ConfigError(f"{name}: name a section and a key, like CARYA__APP__DEBUG")
+        section: Any = conf
+        for part in path[:-1]:
+            nested = section.get(part) if hasattr(section, "get") else None
+            if nested is None:
+                section[part] = {}
+                nested = section[part]
+            section = nested
+        key = path[-1]
+        section[key] = _env_value(name, environ[name], section.get(key))
+
+
+def _env_value(name: str, raw: str, current: Any) -> Any:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = raw
+    if isinstance(current, bool) and not isinstance(value, bool):
+        raise ConfigError(f"{name}={raw!r}: expected true or false")
+    if isinstance(current, int) and not isinstance(current, bool) and (
+        isinstance(value, bool) or not isinstance(value, int)
+    ):
+        raise ConfigError(f"{name}={raw!r}: expected a whole number")
+    if isinstance(current, str) and not isinstance(value, str):
+        value = raw  # the file had text: keep the text (e.g. a port written '8080')
+    return value
 
 
 def _check(conf: Config) -> None:

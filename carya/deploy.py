@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from .configuration import Config, ConfigError, set_config
+from .log import configure as configure_logging
 
 __all__ = ["deploy", "load_app"]
 
@@ -24,6 +25,7 @@ def load_app(config: Any = None, **kwargs: Any) -> Any:
     if isinstance(config, str):
         _add_confdir_to_path(config)
     conf = set_config(config, overwrite=True)
+    configure_logging(conf.get("logging"))
     for package in conf.app.get("modules", []):
         try:
             module = importlib.import_module(f"{package}.app")

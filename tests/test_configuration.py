@@ -116,3 +116,75 @@ def test_setup_app_convention(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     path = write(tmp_path, "app = {'modules': ['svc']}\n")
     assert load_test_app(path).get("/").text == "from setup_app"
+
+
+class TestEnvironmentOverrides:
+    def test_overrides_typed_values(self):
+        conf = conf_from_dict(
+            {"app": {"root": "x.Y", "debug": False, "workers": 2}},
+            environ={
+                "CARYA__APP__DEBUG": "true",
+                "CARYA__APP__WORKERS": "4",
+                "CARYA__SERVER__PORT": "9000",
+                "CARYA__CUSTOM__NESTED__NAME": "value",
+                "UNRELATED": "x",
+            },
+        )
+        assert conf.app.debug is True
+        assert conf.app.workers == 4
+        assert conf.server.port == "9000"  # the file's type (text) is kept
+        assert conf.custom.nested.name == "value"
+
+    @pytest.mark.parametrize(
+        ("env", "message"),
+        [
+            ({"CARYA__APP__DEBUG": "maybe"}, "CARYA__APP__DEBUG='maybe': expected true or false"),
+            ({"CARYA__APP__WORKERS": "many"}, "expected a whole number"),
+            ({"CARYA__DEBUG": "1"}, "name a section and a key"),
+        ],
+    )
+    def test_bad_overrides_name_the_variable(self, env, message):
+        with pytest.raises(ConfigError) as info:
+            conf_from_dict({"app": {"debug": False, "workers": 2}}, environ=env)
+        assert message in str(info.value)
+
+
+class TestLogging:
+    def test_seed_logging_section_with_color_formatter(self, tmp_path, capsys):
+        path = write(tmp_path, """
+            app = {'root': 'catalog.controllers.root.RootController'}
+            logging = {
+                'root': {'level': 'INFO', 'handlers': ['console']},
+                'loggers': {
+                    'carya_test_logger': {'level': 'DEBUG', 'handlers': ['console'],
+                                          'propagate': False},
+                    '__force_dict__': True
+                },
+                'handlers': {
+                    'console': {'level': 'DEBUG', 'class': 'logging.StreamHandler',
+                                'formatter': 'color', 'stream': 'ext://sys.stdout'},
+                },
+                'formatters': {
+                    'color': {
+                        '()': 'carya.log.ColorFormatter',
+                        'format': '[%(padded_color_levelname)s] [%(name)s] %(message)s',
+                        '__force_dict__': True
+                    }
+                }
+            }
+        """)
+        deploy(path)
+        import logging
+
+        logging.getLogger("carya_test_logger").warning("hello from config")
+        out = capsys.readouterr().out
+        assert "\033[93mWARNING \033[0m" in out
+        assert "[carya_test_logger] hello from config" in out
+
+    def test_bad_logging_section_is_clear(self, tmp_path):
+        path = write(tmp_path, """
+            app = {'root': 'catalog.controllers.root.RootController'}
+            logging = {'handlers': {'h': {'class': 'no.such.Handler'}}}
+        """)
+        with pytest.raises(ConfigError, match="logging section"):
+            deploy(path)
