@@ -28,7 +28,7 @@ from .errors import InternalRedirect, NotFound, RouteError, error_response, fast
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .render import Renderer, RendererFactory
-from .routing.objects import NonCanonical, Router, Walk
+from .routing.objects import Router
 from .routing.spec import SpecCache
 
 __all__ = ["App", "make_app", "Arguments", "override_template"]
@@ -157,6 +157,8 @@ class App:
                 self.router.authorize(handler, node)
             ctype = self.negotiate(state, handler)
             args, kwargs = handler.binder.bind(remainder, self, state)
+            for check in handler.checks:
+                check(state, args, kwargs)
             if chain.hooks:
                 n = handler.binder.arity
                 state.arguments = Arguments(args[:n], args[n:], kwargs)
@@ -184,8 +186,12 @@ class App:
                 hook(state)
         return body
 
-    def route(self, state: State) -> tuple[Handler, Any, list[str]]:
-        """Find the handler: extension, static table, then the walk."""
+    def route(self, state: State) -> tuple[Handler, Any, Any]:
+        """Find the handler: extension, the static table, then the router's own search.
+
+        Returns ``(handler, node, route_args)``: ``route_args`` is what the
+        handler's binder takes (the path remainder for object dispatch).
+        """
         environ = state.environ
         path = environ.get("PATH_INFO") or "/"
         if not path.isascii():
@@ -198,56 +204,10 @@ class App:
             target, node = hit
             remainder: list[str] = []
         else:
-            target, node, remainder = self.walk(state, path, method)
+            target, node, remainder = self.router.find(state, path, method)
         if target.__class__ is Generic:
             target = target.for_method(method)
         return target, node, remainder
-
-    def walk(self, state: State, path: str, method: str) -> tuple[Any, Any, list[str]]:
-        """Route what the static table does not answer, with Pecan's rules."""
-        router = self.router
-        w = Walk(state, method)
-        try:
-            nc = router.noncanonical.get(path)
-            if nc is not None:
-                target, node, remainder = router.canonical(nc[0], nc[1], w)
-            else:
-                mount, remainder = self.mount_for(path)
-                if mount is not None:
-                    target, node, remainder = router.walk(mount, remainder, w)
-                else:
-                    target, node, remainder = router.walk(router.root, path.split("/")[1:], w)
-        except NonCanonical:
-            raise self.add_slash(state) from None
-        remainder = [part for part in remainder if part]
-        if w.routing_args:
-            remainder = w.routing_args + remainder
-        return target, node, remainder
-
-    def mount_for(self, path: str) -> tuple[Any, list[str]]:
-        """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
-        mounts = self.router.mounts
-        if mounts:
-            prefix = path
-            while True:
-                cut = prefix.rfind("/")
-                if cut <= 0:
-                    break
-                prefix = prefix[:cut]
-                node = mounts.get(prefix)
-                if node is not None:
-                    return node, path[cut + 1:].split("/")
-        return None, []
-
-    def add_slash(self, state: State) -> exc.HTTPException:
-        """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""
-        req = state.request
-        location = req.path_url + "/"
-        if req.query_string:
-            location += "?" + req.query_string
-        if req.method in ("GET", "HEAD"):
-            return exc.HTTPFound(location=location)
-        return exc.HTTPPermanentRedirect(location=location)
 
     def strip_extension(self, state: State, path: str) -> str:
         """``/books.json`` routes as ``/books`` and answers as JSON (Pecan's rule)."""
@@ -343,6 +303,9 @@ class App:
     def materialize(self, state: State, body: bytes) -> None:
         """Put a fast-path body into a real response object (hooks or handler want one)."""
         resp = state.response
+        status = state.handler.status if state.handler is not None else 200
+        if status != 200 and resp.status_int == 200:
+            resp.status = status  # the handler's declared success status
         resp.body = body
         if body:
             resp.content_type = state.content_type
@@ -355,15 +318,20 @@ class App:
 
     def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
         """Send a fast-path response: status, two headers, the body."""
+        handler = state.handler
         if not body:
-            start_response("204 No Content", [])
+            if handler.status == 200:
+                start_response("204 No Content", [])
+            else:
+                start_response(handler.status_line, [("Content-Length", "0")])
             return []
         ctype = state.content_type
         header = self._ctype_headers.get(ctype)
         if header is None:
             header = self._ctype_headers[ctype] = _content_type_header(ctype)
         start_response(
-            "200 OK", [("Content-Type", header), ("Content-Length", str(len(body)))]
+            handler.status_line,
+            [("Content-Type", header), ("Content-Length", str(len(body)))],
         )
         if state.environ["REQUEST_METHOD"] == "HEAD":
             return []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
 import webob.exc as exc
@@ -113,6 +114,9 @@ class Handler:
         "name",
         "secured",
         "allowed_methods",
+        "status",
+        "status_line",
+        "checks",
     )
 
     def __init__(self, func: Callable[..., Any], info: Exposed, renderers: RendererFactory,
@@ -132,6 +136,14 @@ class Handler:
         self.extra = info.extra
         self.secured = info.extra.get("secured")
         self.allowed_methods: tuple[str, ...] = ()
+        # The success status (``@response(202)``-style decorators set it).
+        self.status: int = info.extra.get("status", 200)
+        self.status_line = f"{self.status} {HTTPStatus(self.status).phrase}"
+        # Per-request checks run after binding (validation, policy...). Decorators
+        # record factories in ``extra['checks']``; each builds its check once, here.
+        self.checks: tuple[Callable[[Any, list, dict], None], ...] = tuple(
+            factory(self) for factory in info.extra.get("checks", ())
+        )
 
     def __repr__(self) -> str:
         return f"<Handler {self.name}>"

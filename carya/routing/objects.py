@@ -133,6 +133,52 @@ class Router:
 
     # --- per request ------------------------------------------------------------
 
+    def find(self, state: Any, path: str, method: str) -> tuple[Target, Node, list[str]]:
+        """Route what the static table does not answer, with Pecan's rules."""
+        w = Walk(state, method)
+        try:
+            nc = self.noncanonical.get(path)
+            if nc is not None:
+                target, node, remainder = self.canonical(nc[0], nc[1], w)
+            else:
+                mount, remainder = self.mount_for(path)
+                if mount is not None:
+                    target, node, remainder = self.walk(mount, remainder, w)
+                else:
+                    target, node, remainder = self.walk(self.root, path.split("/")[1:], w)
+        except NonCanonical:
+            raise self.add_slash(state) from None
+        remainder = [part for part in remainder if part]
+        if w.routing_args:
+            remainder = w.routing_args + remainder
+        return target, node, remainder
+
+    def mount_for(self, path: str) -> tuple[Any, list[str]]:
+        """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
+        mounts = self.mounts
+        if mounts:
+            prefix = path
+            while True:
+                cut = prefix.rfind("/")
+                if cut <= 0:
+                    break
+                prefix = prefix[:cut]
+                node = mounts.get(prefix)
+                if node is not None:
+                    return node, path[cut + 1:].split("/")
+        return None, []
+
+    @staticmethod
+    def add_slash(state: Any) -> exc.HTTPException:
+        """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""
+        req = state.request
+        location = req.path_url + "/"
+        if req.query_string:
+            location += "?" + req.query_string
+        if req.method in ("GET", "HEAD"):
+            return exc.HTTPFound(location=location)
+        return exc.HTTPPermanentRedirect(location=location)
+
     def node_for(self, obj: Any, parent_chain: HookChain) -> Node:
         """A node for a controller met at request time (from ``_lookup``/``_route``)."""
         cls = type(obj)
