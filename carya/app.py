@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import mimetypes
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -430,8 +431,12 @@ def make_app(root: Any, **kw: Any) -> App:
     ``default_renderer``, ``custom_renderers``, ``extra_template_vars``,
     ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``.
     """
-    kw.pop("logging", None)
-    kw.pop("static_root", None)
-    kw.pop("wrap_app", None)
-    kw.pop("modules", None)
-    return App(root, **kw)
+    for ignored in ("logging", "wrap_app", "modules"):
+        kw.pop(ignored, None)
+    static_root = kw.pop("static_root", None)
+    app = App(root, **kw)
+    if static_root and kw.get("debug") and os.path.isdir(static_root):
+        from .static import StaticCascade
+
+        return StaticCascade(app, static_root)  # type: ignore[return-value]
+    return app
