@@ -15,6 +15,7 @@ straight from the rendered bytes, without building a WebOb response.
 from __future__ import annotations
 
 import importlib
+import logging
 import mimetypes
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -33,6 +34,8 @@ from .routing.objects import Router
 from .routing.spec import SpecCache
 
 __all__ = ["App", "make_app", "Arguments", "override_template"]
+
+log = logging.getLogger("carya")
 
 _JSON_TYPES = ("application/json", "application/javascript")
 _SIMPLEST = ({"text/html"}, {"text/plain"})
@@ -96,6 +99,8 @@ class App:
         response_cls: type[webob.Response] = Response,
         **unused: Any,
     ):
+        if unused:
+            log.warning("make_app: ignoring unknown settings %s", ", ".join(sorted(unused)))
         if isinstance(root, str):
             root = _import_object(root)
         if callable(hooks) and not isinstance(hooks, (list, tuple)):
