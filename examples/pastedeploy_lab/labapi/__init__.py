@@ -1,0 +1,1 @@
+"""Seed 002's OpenStack WSGI prototype (router, versions controller), in Python 3."""

@@ -1,0 +1,1 @@
+"""The seed examples (``../shared/seeds``), ported to Python 3 and run over real sockets."""
