@@ -1,0 +1,7 @@
+"""``python -m carya.notify listen CONFIG``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
