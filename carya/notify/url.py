@@ -79,23 +79,19 @@ class TransportURL:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, even when it does not parse."""
-    try:
-        return parse_url(url).redacted()
-    except TransportURLError:
-        scheme, sep, rest = url.partition("://")
-        if not sep:
-            return url
-        netloc, slash, tail = rest.partition("/")
-        hosts = []
-        for part in netloc.split(","):
-            auth, at, host = part.rpartition("@")
-            if at:
-                user = auth.partition(":")[0]
-                hosts.append(f"{user}:***@{host}" if ":" in auth else f"{user}@{host}")
-            else:
-                hosts.append(part)
-        return f"{scheme}://{','.join(hosts)}{slash}{tail}"
+    """``url`` with any password replaced by ``***``; works on text that does not parse."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    netloc, slash, tail = rest.partition("/")
+    hosts = []
+    for part in netloc.split(","):
+        auth, at, host = part.rpartition("@")
+        if at and ":" in auth:
+            hosts.append(f"{auth.partition(':')[0]}:***@{host}")
+        else:
+            hosts.append(part)
+    return f"{scheme}://{','.join(hosts)}{slash}{tail}"
 
 
 def parse_url(url: str | TransportURL | None) -> TransportURL:
