@@ -11,8 +11,9 @@ The outbox: while a request runs, every notification made through a
 :class:`~carya.notify.Notifier` in that request is held. With
 :class:`~carya.hooks.TransactionHook`, they go out after the commit, and a
 rolled-back request announces nothing; without one (or for a read-only
-request) they go out at once. The hook's priority (80) puts its ``after``
-after TransactionHook's (90), i.e. after the commit or rollback.
+request) they go out at once. The hook's priority (80, lower than
+TransactionHook's 100) runs its ``after`` after TransactionHook's, i.e. after
+the commit or rollback.
 
 ``resource`` and ``action`` are worked out once per handler: from
 ``@notification_event("book", "create")`` when given, else the controller

@@ -129,6 +129,7 @@ class _MemoryConsumer(Consumer):
         self.held: dict[int, tuple[str, _Message]] = {}
         with bus.cond:
             for spec in queues:
+                bus.queues.setdefault(spec.name, _Queue())
                 for exchange, key in spec.bindings:
                     bus.bind(spec.name, exchange, key)
 
