@@ -161,16 +161,17 @@ class _Connector:
                                 opts["retry_interval_max"])
 
     def open(self) -> kombu.Connection:
+        """One attempt, on the next host in turn (a failed host goes to the back)."""
         opts = self.transport.options
         conn = kombu.Connection(
-            self.urls, failover_strategy="round-robin", heartbeat=opts["heartbeat"],
-            connect_timeout=opts["connect_timeout"], ssl=opts["ssl"],
-            transport="pyamqp",
+            list(self.urls), heartbeat=opts["heartbeat"], connect_timeout=opts["connect_timeout"],
+            ssl=opts["ssl"], transport="pyamqp",
         )
         try:
-            conn.connect()
+            conn.ensure_connection(max_retries=0, reraise_as_library_errors=False)
         except Exception:
             conn.collect()
+            self.urls.append(self.urls.pop(0))
             raise
         self.backoff.reset()
         return conn
