@@ -80,7 +80,13 @@ def _content_type_header(ctype: str) -> str:
 
 
 class App:
-    """A carya WSGI application (what Pecan calls ``Pecan``)."""
+    """A carya WSGI application (what Pecan calls ``Pecan``).
+
+    ``router`` replaces object dispatch from ``root`` with a ready router (the
+    ``static``/``find``/``authorize`` protocol of :mod:`carya.routing.objects`);
+    ``error_formatter(code, title, message, environ) -> (body, content_type)``
+    writes every error body (see :func:`carya.errors.error_response`).
+    """
 
     def __init__(
         self,
@@ -97,6 +103,8 @@ class App:
         use_context_locals: bool = True,
         request_cls: type[webob.Request] = Request,
         response_cls: type[webob.Response] = Response,
+        router: Any = None,
+        error_formatter: Callable[[int, str, str, dict], tuple[bytes, str]] | None = None,
         **unused: Any,
     ):
         if unused:
@@ -117,7 +125,16 @@ class App:
             custom_renderers, template_path, extra_template_vars, default_renderer
         )
         self.specs = SpecCache(self.renderers, leading=1 if use_context_locals else 3)
-        self.router = Router(root, self.specs, self.hooks, force_canonical)
+        self.error_formatter = error_formatter
+        if router is None:
+            self.router = Router(root, self.specs, self.hooks, force_canonical)
+        else:
+            # A ready router (carya.api's mapper router...): it may build its
+            # handlers now, with this application's renderers and hooks.
+            self.router = router
+            bind = getattr(router, "bind", None)
+            if bind is not None:
+                bind(self)
         self.static = self.router.static
         self.errors = _error_map(errors)
         self._ext_types: dict[str, str | None] = {}
@@ -179,7 +196,7 @@ class App:
             raise
         except Exception as error:  # noqa: BLE001 - every error becomes a response
             if not (chain.on_error or chain.after or self.errors):
-                quick = fast_error(error, state.environ)
+                quick = fast_error(error, state.environ, self.error_formatter)
                 if quick is not None:
                     state.quick = quick
                     return None
@@ -347,12 +364,14 @@ class App:
         """Make the error response, then let ``on_error`` hooks replace it."""
         if isinstance(error, RouteError):
             error = error.to_webob()  # hooks see what Pecan's would: a webob.exc error
-        state.response = error_response(error, state.environ, self.debug)
+        state.response = error_response(error, state.environ, self.debug, self.error_formatter)
         for hook in chain.on_error:
             try:
                 replacement = hook(state, error)
             except Exception as hook_error:  # noqa: BLE001 - a broken hook must not leak
-                state.response = error_response(hook_error, state.environ, self.debug)
+                state.response = error_response(
+                    hook_error, state.environ, self.debug, self.error_formatter
+                )
                 return
             if isinstance(replacement, webob.Response):
                 state.response = replacement
@@ -364,7 +383,10 @@ class App:
         """``redirect(..., internal=True)``: run the request again at another path."""
         depth = environ.get("carya.forwards", 0) + 1
         if depth > _MAX_FORWARDS:
-            resp = error_response(RuntimeError("too many internal redirects"), environ, self.debug)
+            resp = error_response(
+                RuntimeError("too many internal redirects"), environ, self.debug,
+                self.error_formatter,
+            )
             return resp(environ, start_response)
         env = dict(environ)
         path, _, query = location.partition("?")
@@ -434,7 +456,8 @@ def make_app(root: Any, **kw: Any) -> App:
     Accepts Pecan's ``make_app`` options: ``hooks``, ``debug``,
     ``force_canonical``, ``guess_content_type_from_ext``, ``template_path``,
     ``default_renderer``, ``custom_renderers``, ``extra_template_vars``,
-    ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``.
+    ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``;
+    and carya's ``router`` and ``error_formatter`` (see :class:`App`).
     """
     for ignored in ("logging", "wrap_app", "modules"):
         kw.pop(ignored, None)

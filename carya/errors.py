@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import traceback
+from collections.abc import Callable
 from typing import Any, NoReturn
 from urllib.parse import urljoin
 
@@ -26,6 +27,7 @@ __all__ = [
     "redirect",
     "InternalRedirect",
     "error_response",
+    "ErrorFormatter",
     "exc",
 ]
 
@@ -121,9 +123,23 @@ def _prefers_json(environ: dict) -> bool:
     return bool(offers) and offers[0][0] == "application/json"
 
 
-def http_error_response(err: exc.HTTPException, environ: dict) -> webob.Response:
-    """The response for an ``webob.exc`` exception, as JSON when the client prefers it."""
+ErrorFormatter = Callable[[int, str, str, dict], tuple[bytes, str]]
+
+
+def http_error_response(err: exc.HTTPException, environ: dict,
+                        formatter: ErrorFormatter | None = None) -> webob.Response:
+    """The response for an ``webob.exc`` exception, as JSON when the client prefers it.
+
+    With a ``formatter`` (an application's own error format, e.g. OpenStack
+    faults), it writes the body of every error that does not carry one.
+    """
     resp: webob.Response = err  # webob's HTTP exceptions are responses
+    if formatter is not None and resp.status_int >= 400 and not err.has_body:
+        body, ctype = formatter(resp.status_int, resp.title, _message(err), environ)
+        extra = [(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS]
+        resp = _body_response(resp.status, body, ctype)
+        resp.headerlist.extend(extra)
+        return resp
     if resp.status_int >= 400 and _prefers_json(environ):
         body = {
             "code": resp.status_int,
@@ -145,7 +161,13 @@ def _body_response(status: str | int, body: bytes, ctype: str) -> webob.Response
 _BODY_HEADERS = {"content-type", "content-length"}
 
 
-def server_error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:
+def _message(err: exc.HTTPException) -> str:
+    """What went wrong, for a formatter: the detail, else the explanation."""
+    return str(getattr(err, "detail", "") or getattr(err, "explanation", "") or "")
+
+
+def server_error_response(error: BaseException, environ: dict, debug: bool,
+                          formatter: ErrorFormatter | None = None) -> webob.Response:
     """A 500 for an unexpected exception: logged in full, shown in full only in debug."""
     log.error(
         "%s %s failed with an uncaught exception",
@@ -157,6 +179,9 @@ def server_error_response(error: BaseException, environ: dict, debug: bool) -> w
         detail = "".join(traceback.format_exception(type(error), error, error.__traceback__))
     else:
         detail = "The server could not complete the request because of an internal error."
+    if formatter is not None:
+        body, ctype = formatter(500, "Internal Server Error", detail, environ)
+        return _body_response(500, body, ctype)
     if _prefers_json(environ):
         body = json.dumps(
             {"code": 500, "title": "Internal Server Error", "description": detail}
@@ -172,7 +197,8 @@ _PLAIN = "text/plain; charset=UTF-8"
 _fast_bodies: dict[tuple[int, bool], bytes] = {}
 
 
-def fast_error(error: BaseException, environ: dict) -> tuple[str, list, bytes] | None:
+def fast_error(error: BaseException, environ: dict,
+               formatter: ErrorFormatter | None = None) -> tuple[str, list, bytes] | None:
     """``(status, headers, body)`` for an HTTP error nobody will inspect, else ``None``.
 
     Used when no hook or error page wants a response object: the body is a
@@ -189,6 +215,12 @@ def fast_error(error: BaseException, environ: dict) -> tuple[str, list, bytes] |
         detail = error.detail or ""
     else:
         return None
+    if formatter is not None:
+        message = detail or getattr(error, "explanation", "") or status.explanation
+        body, ctype = formatter(status_int, status.title, str(message), environ)
+        headers.append(("Content-Type", ctype))
+        headers.append(("Content-Length", str(len(body))))
+        return f"{status_int} {status.title}", headers, body
     as_json = "json" in environ.get("HTTP_ACCEPT", "") and _prefers_json(environ)
     body = _fast_bodies.get((status_int, as_json)) if not detail else None
     if body is None:
@@ -211,10 +243,15 @@ def _error_body(code: int, title: str, explanation: str, detail: str, as_json: b
     return (text + "\n").encode()
 
 
-def error_response(error: BaseException, environ: dict, debug: bool) -> webob.Response:
-    """Turn any exception into the response a client may see."""
+def error_response(error: BaseException, environ: dict, debug: bool,
+                   formatter: ErrorFormatter | None = None) -> webob.Response:
+    """Turn any exception into the response a client may see.
+
+    ``formatter(code, title, message, environ) -> (body, content_type)``, when
+    given, writes the body (an application's own error format).
+    """
     if isinstance(error, RouteError):
         error = error.to_webob()
     if isinstance(error, exc.HTTPException):
-        return http_error_response(error, environ)
-    return server_error_response(error, environ, debug)
+        return http_error_response(error, environ, formatter)
+    return server_error_response(error, environ, debug, formatter)

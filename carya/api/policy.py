@@ -1,0 +1,517 @@
+"""Policy: named rules with defaults in code, overridable from a file, enforced per handler.
+
+The model is oslo.policy's (and Nova's use of it)::
+
+    groups_policies = [
+        RuleDefault("os_compute_api:groups", "rule:admin_api"),
+        DocumentedRuleDefault("os_compute_api:groups:create", "@", "Create a group",
+                              [{"method": "POST", "path": "/groups"}]),
+    ]
+    enforcer = Enforcer(groups_policies, policy_file="policy.yaml")
+
+    class GroupsController(Controller):
+        @policy("os_compute_api:groups:create")
+        def create(self, req, body): ...
+
+Rules are parsed and compiled once (:mod:`carya.api.check_strings`), when
+registered or when the policy file is loaded; a syntax error or a ``rule:``
+cycle is an error at that moment naming the rule and the file. Per request,
+``@policy`` builds the credentials from the request context that
+authentication middleware left at ``environ['carya.auth_context']`` (a
+:class:`carya.middleware.auth.RequestContext`, any object with
+``user_id``/``project_id``/``roles``/``is_admin``, an oslo.context
+``RequestContext`` or a dict) and a target made of the caller's
+``project_id``/``user_id``, the optional request body (flattened to dotted
+keys, ``group.name``) and the path variables (which win), then evaluates the
+compiled rule. A denial is a 403 (``Policy doesn't allow X to be performed.``);
+when no authentication middleware ran at all, it is a 401.
+
+:class:`carya.api.oslo_policy.OsloEnforcer` evaluates the same rules with
+oslo.policy itself, for deployments that need its extras.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
+
+import webob.exc as exc
+
+from ..expose import _info_for
+from .check_strings import (
+    Check,
+    CheckSyntaxError,
+    Credentials,
+    compile_check,
+    parse,
+    rule_references,
+)
+
+__all__ = [
+    "RuleDefault",
+    "DocumentedRuleDefault",
+    "Enforcer",
+    "PolicyError",
+    "PolicyNotRegistered",
+    "policy",
+    "authorize",
+    "credentials",
+    "default_enforcer",
+    "building",
+    "dump",
+    "AUTH_CONTEXT_KEY",
+    "ENFORCER_KEY",
+]
+
+AUTH_CONTEXT_KEY = "carya.auth_context"
+#: Where an API puts its enforcer for in-handler :func:`authorize` calls.
+ENFORCER_KEY = "carya.policy.enforcer"
+_CREDS_KEY = "carya.policy.creds"
+_CONTEXT_FIELDS = (
+    "user_id", "project_id", "roles", "is_admin", "domain_id", "user_domain_id",
+    "project_domain_id", "system_scope", "service_user_id", "service_project_id",
+    "service_roles",
+)
+
+
+class PolicyError(ValueError):
+    """A rule that cannot be used: bad syntax, a cycle, a duplicate, a bad file."""
+
+
+class PolicyNotRegistered(PolicyError, KeyError):
+    """A handler or ``authorize`` names a rule no one registered."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class RuleDefault:
+    """A rule's name and default check string, with what it is for.
+
+    ``operations`` lists ``{"method": ..., "path": ...}`` dicts (the API calls
+    it guards), shown by :func:`dump`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        check_str: str,
+        description: str | None = None,
+        operations: Sequence[Mapping[str, str]] | None = None,
+        scope_types: Sequence[str] | None = None,
+    ):
+        if not name or not isinstance(name, str):
+            raise PolicyError(f"RuleDefault: name {name!r} must be a non-empty string")
+        try:
+            self.check: Check = parse(check_str)
+        except CheckSyntaxError as error:
+            raise PolicyError(f"policy rule {name!r}: {error}") from None
+        self.name = name
+        self.check_str = check_str
+        self.description = description
+        self.operations = [dict(op) for op in operations or ()]
+        for op in self.operations:
+            if set(op) != {"method", "path"}:
+                raise PolicyError(
+                    f"policy rule {name!r}: each operation is {{'method': ..., 'path': ...}}, "
+                    f"got {op!r}"
+                )
+        self.scope_types = list(scope_types) if scope_types else None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self.check_str!r})"
+
+
+class DocumentedRuleDefault(RuleDefault):
+    """A :class:`RuleDefault` whose description and operations are required."""
+
+    def __init__(self, name: str, check_str: str, description: str,
+                 operations: Sequence[Mapping[str, str]], scope_types: Sequence[str] | None = None):
+        if not description:
+            raise PolicyError(f"policy rule {name!r}: a DocumentedRuleDefault needs a description")
+        if not operations:
+            raise PolicyError(f"policy rule {name!r}: a DocumentedRuleDefault needs operations")
+        super().__init__(name, check_str, description, operations, scope_types)
+
+
+class PolicyEngine(Protocol):
+    """What ``@policy`` needs from an enforcer (carya's or the oslo.policy adapter)."""
+
+    def is_registered(self, name: str) -> bool: ...
+
+    def enforce(self, name: str, target: Mapping[str, Any], creds: Credentials) -> bool: ...
+
+
+class Enforcer:
+    """Registered rule defaults, file overrides, and the compiled effective rules."""
+
+    def __init__(
+        self,
+        defaults: Iterable[RuleDefault] = (),
+        policy_file: str | os.PathLike | None = None,
+        default_rule: str | None = "default",
+    ):
+        self.defaults: dict[str, RuleDefault] = {}
+        self.overrides: dict[str, Check] = {}
+        self.override_text: dict[str, str] = {}
+        self.policy_file: str | None = None
+        self.default_rule = default_rule
+        # name -> compiled rule; the same dict is updated in place, so compiled
+        # ``rule:`` references always see the current rules.
+        self.compiled: dict[str, Callable[[Mapping, Credentials], bool]] = {}
+        self.register_defaults(defaults)
+        if policy_file is not None:
+            self.load_file(policy_file)
+
+    # --- registration and overrides -------------------------------------------------
+
+    def register_default(self, rule: RuleDefault) -> None:
+        self.register_defaults([rule])
+
+    def register_defaults(self, rules: Iterable[RuleDefault]) -> None:
+        added = []
+        for rule in rules:
+            if not isinstance(rule, RuleDefault):
+                raise PolicyError(f"register_defaults: {rule!r} is not a RuleDefault")
+            known = self.defaults.get(rule.name)
+            if known is not None and known.check_str != rule.check_str:
+                raise PolicyError(
+                    f"policy rule {rule.name!r} is registered twice with different defaults "
+                    f"({known.check_str!r} and {rule.check_str!r})"
+                )
+            added.append(rule)
+        for rule in added:
+            self.defaults[rule.name] = rule
+        if added:
+            self._rebuild(source="the registered defaults")
+
+    def load_file(self, path: str | os.PathLike) -> None:
+        """Replace the overrides with a YAML or JSON file of ``"rule": "check string"``."""
+        path = os.fspath(path)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as error:
+            raise PolicyError(f"policy file {path}: {error.strerror or error}") from None
+        data = _load_mapping(text, path)
+        self.set_overrides(data, source=f"policy file {path}")
+        self.policy_file = path
+
+    def set_overrides(self, rules: Mapping[str, str], source: str = "overrides") -> None:
+        parsed: dict[str, Check] = {}
+        for name, check_str in rules.items():
+            if not isinstance(name, str) or not isinstance(check_str, str):
+                raise PolicyError(f"{source}: rule {name!r} must map a name to a check string")
+            try:
+                parsed[name] = parse(check_str)
+            except CheckSyntaxError as error:
+                raise PolicyError(f"{source}: rule {name!r}: {error}") from None
+        previous = (self.overrides, self.override_text)
+        self.overrides, self.override_text = parsed, dict(rules)
+        try:
+            self._rebuild(source=source)
+        except PolicyError:
+            self.overrides, self.override_text = previous
+            self._rebuild(source="the previous rules")
+            raise
+
+    def reload(self) -> None:
+        """Read the policy file again (after an edit)."""
+        if self.policy_file is not None:
+            self.load_file(self.policy_file)
+
+    def _rebuild(self, source: str) -> None:
+        effective = self.effective_checks()
+        _check_cycles(effective, source)
+        compiled = {
+            name: compile_check(check, self.compiled, self.default_rule)
+            for name, check in effective.items()
+        }
+        self.compiled.clear()
+        self.compiled.update(compiled)
+
+    # --- reading ----------------------------------------------------------------------
+
+    def effective_checks(self) -> dict[str, Check]:
+        checks = {name: rule.check for name, rule in self.defaults.items()}
+        checks.update(self.overrides)
+        return checks
+
+    def is_registered(self, name: str) -> bool:
+        return name in self.defaults
+
+    def enforce(self, name: str, target: Mapping[str, Any], creds: Credentials | Any) -> bool:
+        """Whether ``creds`` may do ``name`` on ``target``; unknown rules use the default rule."""
+        if not isinstance(creds, Credentials):
+            creds = credentials(creds)
+        evaluate = self.compiled.get(name)
+        if evaluate is None and self.default_rule is not None:
+            evaluate = self.compiled.get(self.default_rule)
+        return evaluate is not None and bool(evaluate(target, creds))
+
+    def authorize(self, name: str, target: Mapping[str, Any], creds: Credentials | Any) -> bool:
+        """:meth:`enforce` for a registered rule (a typo in a rule name is an error)."""
+        if name not in self.defaults:
+            raise PolicyNotRegistered(f"policy rule {name!r} is not registered")
+        return self.enforce(name, target, creds)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The effective policy, rule by rule, for :func:`dump` and tools."""
+        out = []
+        for name in sorted(set(self.defaults) | set(self.overrides)):
+            default = self.defaults.get(name)
+            out.append({
+                "name": name,
+                "check_str": self.override_text.get(
+                    name, default.check_str if default is not None else ""
+                ),
+                "default": default.check_str if default is not None else None,
+                "overridden": name in self.overrides,
+                "description": default.description if default is not None else None,
+                "operations": default.operations if default is not None else [],
+            })
+        return out
+
+
+def _load_mapping(text: str, path: str) -> dict:
+    if path.endswith(".json"):
+        try:
+            data = json.loads(text) if text.strip() else {}
+        except ValueError as error:
+            raise PolicyError(f"policy file {path}: not valid JSON: {error}") from None
+    else:
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise PolicyError(f"policy file {path}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"policy file {path}: must hold a mapping of rule names to checks")
+    return data
+
+
+def _check_cycles(checks: Mapping[str, Check], source: str) -> None:
+    refs = {name: rule_references(check) for name, check in checks.items()}
+    done: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> None:
+        if name in trail:
+            loop = " -> ".join([*trail[trail.index(name):], name])
+            raise PolicyError(f"{source}: policy rules refer to each other in a loop: {loop}")
+        if name in done or name not in refs:
+            return
+        for ref in refs[name]:
+            visit(ref, [*trail, name])
+        done.add(name)
+
+    for name in refs:
+        visit(name, [])
+
+
+# --- credentials ----------------------------------------------------------------------
+
+
+def credentials(context: Any) -> Credentials:
+    """Credentials from a request context (dict, oslo.context, or any object with fields)."""
+    if context is None:
+        return Credentials({})
+    if isinstance(context, Credentials):
+        return context
+    if isinstance(context, Mapping):
+        data = dict(context)
+    elif hasattr(context, "to_policy_values"):
+        data = dict(context.to_policy_values())
+    else:
+        data = {}
+        for field in _CONTEXT_FIELDS:
+            value = getattr(context, field, None)
+            if value is not None:
+                data[field] = value
+        data.setdefault("roles", [])
+    if data.get("system_scope"):
+        data["system"] = data["system_scope"]  # what oslo.policy checks read
+    return Credentials(data)
+
+
+def request_credentials(environ: dict) -> Credentials:
+    """The request's credentials, built once per request."""
+    creds = environ.get(_CREDS_KEY)
+    if creds is None:
+        creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
+    return creds
+
+
+def deny(name: str, environ: dict) -> exc.HTTPException:
+    """The error for a denied rule: 403, or 401 when no authentication ran."""
+    if environ.get(AUTH_CONTEXT_KEY) is None:
+        return exc.HTTPUnauthorized(
+            detail=f"Authentication required: {name} needs an authenticated caller "
+            "(no authentication middleware provided a request context).",
+            headers={"WWW-Authenticate": "Token"},
+        )
+    return exc.HTTPForbidden(detail=f"Policy doesn't allow {name} to be performed.")
+
+
+def _flatten(data: Mapping[str, Any], into: dict, prefix: str = "") -> dict:
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        into[name] = value
+        if isinstance(value, Mapping):
+            _flatten(value, into, name + ".")
+    return into
+
+
+def default_target(creds: Credentials) -> dict[str, Any]:
+    """Nova's default target: the caller's own project and user."""
+    data = creds.data
+    return {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
+
+
+# --- choosing the enforcer ------------------------------------------------------------
+
+_DEFAULT: Enforcer | None = None
+_BUILDING: contextvars.ContextVar[Any] = contextvars.ContextVar("carya_policy_building",
+                                                                default=None)
+
+
+def default_enforcer() -> Enforcer:
+    """The process-wide enforcer used when none is given (Nova's global ``ENFORCER``)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Enforcer()
+    return _DEFAULT
+
+
+@contextlib.contextmanager
+def building(enforcer: Any) -> Iterator[None]:
+    """While an API builds its handlers, ``@policy`` checks bind to its enforcer."""
+    token = _BUILDING.set(enforcer)
+    try:
+        yield
+    finally:
+        _BUILDING.reset(token)
+
+
+def _current_enforcer(explicit: Any) -> Any:
+    return explicit or _BUILDING.get() or default_enforcer()
+
+
+# --- on handlers and in handlers ------------------------------------------------------
+
+
+def policy(
+    rule: str,
+    target: Callable[[Any, dict], Mapping[str, Any]] | None = None,
+    with_body: bool = False,
+    enforcer: Any = None,
+) -> Callable:
+    """Check ``rule`` before the handler runs (a per-request check built once).
+
+    ``target(request, arguments) -> dict`` replaces the default target (the
+    caller's project/user, the body with ``with_body=True``, and the path
+    variables). The rule must be registered when the application is built.
+    """
+    if not isinstance(rule, str) or not rule:
+        raise TypeError(f"policy({rule!r}): the rule name must be a non-empty string")
+
+    def factory(handler: Any) -> Callable[[Any, list, dict], None]:
+        engine = _current_enforcer(enforcer)
+        if not engine.is_registered(rule):
+            raise PolicyNotRegistered(
+                f"{handler.name}: policy rule {rule!r} is not registered "
+                "(register its RuleDefault before building the application)"
+            )
+        arguments = _argument_reader(handler)
+
+        def check(state: Any, args: list, kwargs: dict) -> None:
+            environ = state.environ
+            creds = request_credentials(environ)
+            named = arguments(args, kwargs)
+            if target is not None:
+                goal = target(state.request, named)
+            else:
+                goal = default_target(creds)
+                if with_body:
+                    body = named.get("body")
+                    if body is None:
+                        from .binding import request_body
+
+                        body = request_body(state, required=False)
+                    if isinstance(body, Mapping):
+                        _flatten(body, goal)
+                for name, value in named.items():
+                    if name != "body":
+                        goal[name] = value
+            if not engine.enforce(rule, goal, creds):
+                raise deny(rule, environ)
+
+        return check
+
+    def decorate(func: Callable) -> Callable:
+        info = _info_for(func)
+        info.extra.setdefault("checks", []).append(factory)
+        info.extra.setdefault("policies", []).append(rule)
+        return func
+
+    return decorate
+
+
+def _argument_reader(handler: Any) -> Callable[[list, dict], dict]:
+    """How to name a handler's arguments, decided once from its binder."""
+    binder = handler.binder
+    if getattr(binder, "nova_style", False):  # (self, req, **path variables, body)
+        return lambda args, kwargs: kwargs
+    names = tuple(getattr(binder, "names", ()))
+
+    def named(args: list, kwargs: dict) -> dict:
+        out = dict(zip(names, args, strict=False))
+        out.update(kwargs)
+        return out
+
+    return named
+
+
+def authorize(req: Any, rule: str, target: Mapping[str, Any] | None = None,
+              enforcer: Any = None) -> None:
+    """Nova's ``context.can(rule, target)`` inside a handler: raise 403 (401) on denial."""
+    environ = req.environ if hasattr(req, "environ") else req
+    engine = enforcer or environ.get(ENFORCER_KEY) or default_enforcer()
+    creds = request_credentials(environ)
+    goal = default_target(creds) if target is None else target
+    if hasattr(engine, "authorize"):
+        allowed = engine.authorize(rule, goal, creds)
+    else:
+        allowed = engine.enforce(rule, goal, creds)
+    if not allowed:
+        raise deny(rule, environ)
+
+
+# --- the effective policy ------------------------------------------------------------
+
+
+def dump(enforcer: Enforcer, fmt: str = "yaml") -> str:
+    """The effective policy as YAML (commented, like oslo's generator) or JSON."""
+    rows = enforcer.rows()
+    if fmt == "json":
+        return json.dumps({row["name"]: row["check_str"] for row in rows}, indent=4,
+                          sort_keys=True) + "\n"
+    if fmt != "yaml":
+        raise ValueError(f"dump: format {fmt!r} is not 'yaml' or 'json'")
+    lines: list[str] = []
+    for row in rows:
+        if row["description"]:
+            lines.extend(f"# {text}".rstrip() for text in row["description"].splitlines())
+        for op in row["operations"]:
+            lines.append(f"# {op['method']:<7} {op['path']}")
+        if row["overridden"]:
+            origin = (f"default: {row['default']!r}" if row["default"] is not None
+                      else "not a registered rule")
+            lines.append(f"# overridden ({origin})")
+        lines.append(f"{json.dumps(row['name'])}: {json.dumps(row['check_str'])}")
+        lines.append("")
+    return "\n".join(lines)
