@@ -171,7 +171,7 @@ class _Parser:
 def _single(text: str, parser: _Parser) -> Check:
     if text in ("@", "!"):
         return Check(text)
-    if text[0] in "'\"":
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         raise parser.fail(f"{text!r}: a quoted string is not a check")
     kind, sep, match = text.partition(":")
     if not sep or not kind:

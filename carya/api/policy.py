@@ -173,21 +173,27 @@ class Enforcer:
         self.register_defaults([rule])
 
     def register_defaults(self, rules: Iterable[RuleDefault]) -> None:
-        added = []
+        added: dict[str, RuleDefault] = {}
         for rule in rules:
             if not isinstance(rule, RuleDefault):
                 raise PolicyError(f"register_defaults: {rule!r} is not a RuleDefault")
-            known = self.defaults.get(rule.name)
+            known = added.get(rule.name) or self.defaults.get(rule.name)
             if known is not None and known.check_str != rule.check_str:
                 raise PolicyError(
                     f"policy rule {rule.name!r} is registered twice with different defaults "
                     f"({known.check_str!r} and {rule.check_str!r})"
                 )
-            added.append(rule)
-        for rule in added:
-            self.defaults[rule.name] = rule
-        if added:
+            added[rule.name] = rule
+        if not added:
+            return
+        previous = dict(self.defaults)
+        self.defaults.update(added)
+        try:
             self._rebuild(source="the registered defaults")
+        except PolicyError:
+            self.defaults = previous
+            self._rebuild(source="the previous rules")
+            raise
 
     def load_file(self, path: str | os.PathLike) -> None:
         """Replace the overrides with a YAML or JSON file of ``"rule": "check string"``."""

@@ -1,0 +1,111 @@
+"""The check-string language: parsing, precedence, and each kind of check."""
+
+from __future__ import annotations
+
+import pytest
+
+from carya.api.check_strings import (
+    CheckSyntaxError,
+    Credentials,
+    compile_check,
+    parse,
+    rule_references,
+)
+
+
+def evaluate(text, target=None, creds=None, rules=None, default=None):
+    return compile_check(parse(text), rules or {}, default)(target or {}, Credentials(creds or {}))
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("", "@"),
+    ("@", "@"),
+    ("!", "!"),
+    ("role:admin", "role:admin"),
+    ("a:1 or b:2 and c:3", "(a:1 or (b:2 and c:3))"),
+    ("a:1 and b:2 or c:3", "((a:1 and b:2) or c:3)"),
+    ("not a:1 and b:2", "(not a:1 and b:2)"),
+    ("not (a:1 or b:2)", "not (a:1 or b:2)"),
+    ("((role:x))", "role:x"),
+    ("role:a AND role:b Or NOT role:c", "((role:a and role:b) or not role:c)"),
+    ("project_id:%(project_id)s", "project_id:%(project_id)s"),
+    ("(project_id:%(project_id)s)", "project_id:%(project_id)s"),
+    ("role:compute:admin", "role:compute:admin"),
+])
+def test_parse_and_precedence(text, shown):
+    assert str(parse(text)) == shown
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("admin", "is not a check"),
+    ("role:a role:b", "unexpected 'role:b'"),
+    ("(role:a", "is not closed"),
+    ("role:a)", "unexpected ')'"),
+    ("role:a and", "ends where a check was expected"),
+    ("or role:a", "'or' where a check was expected"),
+    ("'quoted'", "quoted string"),
+    ("http:https://example.com/check", "oslo.policy adapter"),
+    ("rule:", "needs a rule name"),
+    (":x", "is not a check"),
+])
+def test_syntax_errors_say_what_is_wrong(text, problem):
+    with pytest.raises(CheckSyntaxError) as error:
+        parse(text)
+    assert problem in str(error.value) and repr(text) in str(error.value)
+
+
+def test_roles_are_case_insensitive_and_need_roles():
+    assert evaluate("role:Admin", creds={"roles": ["ADMIN"]})
+    assert not evaluate("role:admin", creds={"roles": ["member"]})
+    assert not evaluate("role:admin", creds={})
+    assert evaluate("role:%(wanted)s", {"wanted": "Reader"}, {"roles": ["reader"]})
+    assert not evaluate("role:%(wanted)s", {}, {"roles": ["reader"]}), "missing target key"
+
+
+def test_generic_checks_compare_strings():
+    creds = {"project_id": "p1", "is_admin": True, "user": {"domain": {"id": "d"}},
+             "groups": [{"id": "g1"}, {"id": "g2"}], "count": 3}
+    assert evaluate("project_id:%(project_id)s", {"project_id": "p1"}, creds)
+    assert not evaluate("project_id:%(project_id)s", {"project_id": "p2"}, creds)
+    assert not evaluate("project_id:%(project_id)s", {}, creds), "missing target key"
+    assert evaluate("is_admin:True", creds=creds)
+    assert not evaluate("is_admin:False", creds=creds)
+    assert evaluate("user.domain.id:d", creds=creds), "dotted path into creds"
+    assert evaluate("groups.id:g2", creds=creds), "lists match if any item does"
+    assert not evaluate("groups.id:g3", creds=creds)
+    assert evaluate("count:3", creds=creds)
+    assert not evaluate("missing:x", creds=creds)
+    assert not evaluate("project_id.deeper:x", creds=creds), "a string has no keys"
+
+
+def test_literal_kinds_read_the_target():
+    assert evaluate("True:%(enabled)s", {"enabled": True})
+    assert not evaluate("True:%(enabled)s", {"enabled": False})
+    assert evaluate("'member':%(role)s", {"role": "member"})
+    assert evaluate("42:%(n)s", {"n": 42})
+
+
+def test_rules_are_looked_up_when_evaluated():
+    rules = {}
+    check = compile_check(parse("rule:owner or role:admin"), rules, "default")
+    creds = Credentials({"project_id": "p1", "roles": []})
+    assert not check({"project_id": "p1"}, creds), "unknown rule and no default: deny"
+    rules["default"] = compile_check(parse("@"), rules)
+    assert check({"project_id": "p1"}, creds), "unknown rule falls back to the default"
+    rules["owner"] = compile_check(parse("project_id:%(project_id)s"), rules)
+    assert not check({"project_id": "p2"}, creds)
+    assert check({"project_id": "p1"}, creds)
+
+
+def test_not_and_or_evaluate():
+    creds = {"roles": ["member"]}
+    assert evaluate("not role:admin", creds=creds)
+    assert evaluate("role:admin or role:member", creds=creds)
+    assert not evaluate("role:admin and role:member", creds=creds)
+    assert evaluate("not (role:admin and role:member)", creds=creds)
+    assert evaluate("@") and not evaluate("!") and evaluate("")
+
+
+def test_rule_references():
+    assert rule_references(parse("rule:a or (rule:b and not rule:c) or role:x")) == {
+        "a", "b", "c"}
