@@ -359,3 +359,30 @@ def test_generation_order_among_candidates():
                    dict(id=1, page=2, extra="1", format="x")):
         expected = ref.generate(controller="c", action="x", **kwargs)
         assert mine.generate(controller="c", action="x", **kwargs) == expected, kwargs
+
+
+def test_url_cache_keeps_types_apart():
+    """Arguments that compare equal but print differently must not share a cached URL."""
+    ref, mine = build_both("messages")
+    for value in (1, True, "1", 1.0, None, "True", 0, False, b"1"):
+        for _ in range(2):  # the second call is answered from the cache
+            kwargs = dict(controller="messages", action="show", id=value)
+            assert mine.generate(**kwargs) == ref.generate(**kwargs), value
+    assert mine.generate(controller="messages", action="show", id=True) == "/messages/True"
+
+
+def test_url_cache_is_cleared_when_routes_change():
+    """Routes keeps serving a cached URL after a better route is connected; carya does not."""
+    m = Mapper()
+    m.connect("/a/{id}", controller="c", action="x")
+    assert m.generate(controller="c", action="x", id=1, page=2) == "/a/1?page=2"
+    m.connect("/b/{id}/{page}", controller="c", action="x")
+    assert m.generate(controller="c", action="x", id=1, page=2) == "/b/1/2"
+
+
+def test_url_cache_can_be_disabled():
+    m = Mapper()
+    m.urlcache = None
+    m.connect("/a/{id}", controller="c", action="x")
+    assert m.generate(controller="c", action="x", id=1) == "/a/1"
+    assert m.urlcache is None

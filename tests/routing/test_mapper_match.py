@@ -325,3 +325,55 @@ def test_match_path_is_match(pair):
             assert fast is None, url
         else:
             assert fast == (found[1], found[0]), url
+
+
+def test_extend_copies_routes_with_a_prefix():
+    import routes
+    results = []
+    for M in (routes.Mapper, Mapper):
+        source = M()
+        source.connect("one", "/one/{id}", controller="a", action="one",
+                       conditions={"method": ["GET"]})
+        source.connect("/two", controller="a", action="two")
+        m = M()
+        m.extend(source.matchlist, path_prefix="/sub")
+        m.extend(source.matchlist)
+        results.append([
+            [(r.name, r.routepath, r.conditions, r.defaults) for r in m.matchlist],
+            m.match("/sub/one/3", {"REQUEST_METHOD": "GET"}),
+            m.match("/two"),
+            m.match("/sub/one/3", {"REQUEST_METHOD": "POST"}),
+        ])
+    assert results[0] == results[1]
+    assert results[1][1] == {"id": "3", "controller": "a", "action": "one"}
+
+
+def test_controller_variable_uses_scanned_directory(tmp_path):
+    import routes
+    for name in ("blog.py", "users.py", "_private.py", "notes.txt"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "admin").mkdir()
+    (tmp_path / "admin" / "pages.py").write_text("")
+    answers = []
+    for M in (routes.Mapper, Mapper):
+        m = M(directory=str(tmp_path))
+        m.connect("/:controller/:action")
+        answers.append([m.match(url) for url in
+                        ("/blog/list", "/users/x", "/admin/pages/view", "/_private/x",
+                         "/notes/x", "/admin/x")])
+    assert answers[0] == answers[1]
+    assert answers[1][2] == {"controller": "admin/pages", "action": "view"}
+    assert answers[1][3] is None
+
+
+def test_route_match_alone_is_routes():
+    """``Route.match`` (one route, its whole-path regex) keeps Routes' API."""
+    import routes
+    ref, mine = build_both("conditions")
+    ref.create_regs()
+    for url in ("/c", "/f/yes", "/f/no", "/x"):
+        for method in ("GET", "POST"):
+            env = {"REQUEST_METHOD": method, "HTTP_X_TAG": "1"}
+            for r_ref, r_mine in zip(ref.matchlist, mine.matchlist):
+                assert r_mine.match(url, dict(env)) == r_ref.match(url, dict(env)), (url, method)
+    assert isinstance(ref, routes.Mapper)

@@ -20,6 +20,10 @@ __all__ = ["Mapper", "controller_scan"]
 # Rank = -len(static prefix) * _PREFIX_WEIGHT + connect index: one integer
 # that sorts routes in the order Routes tries them.
 _PREFIX_WEIGHT = 1 << 32
+# Generated URLs are cached when every argument is one of these exact types:
+# values of different types never compare equal (unlike 1, 1.0 and True).
+_CACHEABLE = frozenset({str, int, type(None)})
+_URL_CACHE_SIZE = 4096
 
 
 def controller_scan(directory: str | None = None) -> list[str]:
@@ -77,6 +81,8 @@ class Mapper(SubMapperParent, ResourceMixin):
         self._controllers: list[str] | None = None
         self._created_regs = False
         self._gens: GenerationIndex | None = None
+        # Generated URLs; set to None to disable caching (as with Routes' LRU cache).
+        self.urlcache: dict | None = {}
         self._lock = threading.Lock()
         if register:
             request_config().mapper = self
@@ -138,6 +144,8 @@ class Mapper(SubMapperParent, ResourceMixin):
             insort(self._ordered, route, key=_rank)
             self._tree.insert(route)
             self._gens = None
+            if self.urlcache is not None:
+                self.urlcache = {}
 
     def extend(self, routes: list[Route], path_prefix: str = "") -> None:
         """Connect copies of ``routes``, their paths prefixed with ``path_prefix``."""
@@ -183,6 +191,8 @@ class Mapper(SubMapperParent, ResourceMixin):
                 for route in self.matchlist:
                     route.makeregexp(fresh)
                     self._tree.insert(route)
+                if self.urlcache is not None:
+                    self.urlcache = {}
             self._created_regs = True
 
     def compile(self) -> Mapper:
@@ -367,6 +377,21 @@ class Mapper(SubMapperParent, ResourceMixin):
         else:
             current = self.environ
             script_name = current["SCRIPT_NAME"] if current and "SCRIPT_NAME" in current else ""
+        urls = self.urlcache
+        key = None if urls is None else _cache_key(args, script_name, self.prefix, kargs)
+        if key is not None:
+            cached = urls.get(key, self)
+            if cached is not self:
+                return cached
+        url = self._generate(gens, args, kargs, script_name)
+        if key is not None:
+            if len(urls) >= _URL_CACHE_SIZE:
+                urls.clear()
+            urls[key] = url
+        return url
+
+    def _generate(self, gens: GenerationIndex, args: tuple, kargs: dict,
+                  script_name: str) -> str | None:
         controller = as_unicode(kargs.get("controller"), self.encoding)
         action = as_unicode(kargs.get("action"), self.encoding)
         by_action, entry = gens.lookup(controller, action)
@@ -397,6 +422,15 @@ class Mapper(SubMapperParent, ResourceMixin):
             if as_unicode(given, self.encoding) != default and not callable(default):
                 return False
         return True
+
+
+def _cache_key(args: tuple, script_name: Any, prefix: Any, kargs: dict) -> tuple | None:
+    """A key for the URL cache, or None when an argument could make it ambiguous."""
+    items = tuple(kargs.items())
+    for _, value in items:
+        if value.__class__ not in _CACHEABLE:
+            return None
+    return args, script_name, prefix, items
 
 
 def _rank(route: Route) -> int:

@@ -42,8 +42,14 @@ def make_unicode(value: Any, encoding: str = "utf-8") -> Any:
     return str(value)
 
 
+# Text that urllib's quote(value, "/") returns unchanged.
+_QUOTE_SAFE = re.compile(r"[A-Za-z0-9_.\-~/]*")
+
+
 def url_quote(value: Any, encoding: str = "utf-8") -> str:
     """Percent-encode a path value; ``/`` is kept, as Routes keeps it."""
+    if value.__class__ is str and _QUOTE_SAFE.fullmatch(value):
+        return value
     if isinstance(value, bytes):
         value = value.decode(encoding)
     elif not isinstance(value, str):
@@ -156,6 +162,15 @@ class Route:
         self._default_keys = frozenset(self.defaults)
         self._fixed_keys = tuple(self.maxkeys - self.minkeys)
         self.prefix = static_prefix(self.routelist)
+        # generation, precomputed: (key, default as text) pairs every call must
+        # repeat, and the path as literal text or (variable name, is-format).
+        self._fixed = tuple((key, self.make_unicode(self.defaults[key]))
+                            for key in self._fixed_keys)
+        self._gen_parts = tuple(
+            tok if isinstance(tok, str) else (tok["name"], tok["type"] == ".")
+            for tok in self.routelist
+        )
+        self._req_items = tuple(self.req_regs.items())
 
     def _requirement(self, key: str, source: Any) -> re.Pattern:
         if not isinstance(source, str):
@@ -276,12 +291,13 @@ class Route:
         the method condition. Other arguments become the query string.
         """
         if not _ignore_req_list:
-            for key, regex in self.req_regs.items():
+            for key, regex in self._req_items:
                 val = kargs.get(key)
-                if val and not regex.match(self.make_unicode(val)):
+                if val and not regex.match(val if val.__class__ is str else self.make_unicode(val)):
                     return False
-        meth = as_unicode(kargs.get("method"), self.encoding)
+        meth = kargs.get("method")
         if meth:
+            meth = as_unicode(meth, self.encoding)
             if self._methods is not None and str(meth).upper() not in self._methods:
                 return False
             del kargs["method"]
@@ -297,26 +313,29 @@ class Route:
         return url + "?" + query if query else url
 
     def _fill_path(self, kargs: dict) -> str | bool:
-        for key in self._fixed_keys:
+        for key, text in self._fixed:
             if key not in kargs:
                 return False
-            if self.make_unicode(kargs[key]) != self.make_unicode(self.defaults[key]):
+            given = kargs[key]
+            if (given if given.__class__ is str else self.make_unicode(given)) != text:
                 return False
         parts = []
-        for tok in self.routelist:
-            if tok.__class__ is str:
-                parts.append(tok)
+        encoding = self.encoding
+        for part in self._gen_parts:
+            if part.__class__ is str:
+                parts.append(part)
                 continue
-            val = kargs.get(tok["name"])
+            name, is_format = part
+            val = kargs.get(name)
             if val is None:
-                if tok["type"] == ".":
+                if is_format:
                     continue
                 return False
-            if tok["type"] == ".":
-                val = as_unicode(val, self.encoding)
-                parts.append(url_quote("." + str(val), self.encoding) if val else str(val))
+            if is_format:
+                val = as_unicode(val, encoding)
+                parts.append(url_quote("." + str(val), encoding) if val else str(val))
             else:
-                parts.append(url_quote(val, self.encoding))
+                parts.append(url_quote(val, encoding))
         return "".join(parts)
 
     def _query(self, kargs: dict, extras: list) -> str:

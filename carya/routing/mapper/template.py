@@ -32,6 +32,7 @@ need a per-segment test, and from which segment on a variable may cross a
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from .errors import RouteDefinitionError
@@ -227,8 +228,9 @@ class SegmentTest:
 
     ``stem``: when the segment starts with literal text containing a ``.``
     (``servers.:(format)``), the text before that ``.``; a path segment can
-    only match if the text before *its* first ``.`` is the same, so the tree
-    files such tests in a dict by stem instead of trying them one by one.
+    only match if it has a ``.`` and the text before *its* first ``.`` is the
+    same, so the tree files such tests in a dict by stem instead of trying
+    them one by one.
     """
 
     __slots__ = ("kind", "name", "source", "key", "stem")
@@ -293,11 +295,16 @@ def _step(seg: list, reqs: dict, controllers: str) -> Any:
         name = seg[0]["name"]
         if name != "controller" and not reqs.get(name):
             return SegmentTest("any", name, _ANY_SEGMENT)
-        if re.compile(source).groups == 1:
+        if _group_count(source) == 1:
             return SegmentTest("one", name, source)
     lead = "".join(tok for tok in _leading_text(seg))
     stem = lead.partition(".")[0] if "." in lead else None
     return SegmentTest("groups", None, source, stem)
+
+
+@lru_cache(maxsize=4096)
+def _group_count(source: str) -> int:
+    return re.compile(source).groups
 
 
 def _leading_text(seg: list) -> list[str]:
@@ -332,6 +339,7 @@ except ImportError:  # pragma: no cover - Python 3.10
 _SLASH = ord("/")
 
 
+@lru_cache(maxsize=4096)
 def regex_safety(source: str) -> int:
     """SAFE if the regex can neither consume ``/`` nor look past its own text
     (lookahead, anchors); WHOLE if it refers to other groups (backreferences),

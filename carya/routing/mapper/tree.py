@@ -157,19 +157,38 @@ def _walk(node: Node, segs: list[str], n: int, i: int, pos: int, path: str,
                 continue
             if route._sub_domain_cond and not route.admits(method, st.sub_domain):
                 continue
-            st.found(route, tuple(st.stack))
+            if route._function is None:
+                st.best = route.rank
+                st.route = route
+                st.caps = tuple(st.stack)
+                break  # ``ends`` is in rank order: nothing after this can win
+            st.pending.append((route.rank, route, tuple(st.stack)))
         return
     seg = segs[i]
     end = pos + len(seg)
     child = node.static.get(seg)
     if child is not None and child.best < st.best:
         _walk(child, segs, n, i + 1, end + 1, path, st)
-    if node.stems:
+    if node.stems and "." in seg:
+        # a stem test needs the segment's first '.' right after the stem
         bucket = node.stems.get(seg.partition(".")[0])
         if bucket is not None:
             _descend(bucket, seg, segs, n, i, pos, end, path, st)
-    if node.dynamic:
-        _descend(node.dynamic, seg, segs, n, i, pos, end, path, st)
+    for kind, name, regex, child in node.dynamic:  # _descend, inlined for the common case
+        if child.best >= st.best:
+            break
+        if kind == _ANY:
+            if not seg:
+                continue
+            cap: Any = (name, seg)
+        else:
+            found = regex.fullmatch(path, pos, end)
+            if found is None:
+                continue
+            cap = (name, seg) if kind == _ONE else found
+        st.stack.append(cap)
+        _walk(child, segs, n, i + 1, end + 1, path, st)
+        st.stack.pop()
     for rank, route, regex in node.tails:
         if rank >= st.best:
             break
