@@ -30,20 +30,22 @@ def random_segment(rnd: random.Random, names: list[str]) -> str:
     if kind < 0.35:
         return rnd.choice(WORDS)
     if kind < 0.55:
-        return "{%s}" % var()
+        return "{" + var() + "}"
     if kind < 0.65:
-        return "{%s:%s}" % (var(), rnd.choice(["\\d+", "[a-z]+", "a|b", "[^/]+(?<!1)"]))
+        regex = rnd.choice(["\\d+", "[a-z]+", "a|b", "[^/]+(?<!1)"])
+        return "{" + var() + ":" + regex + "}"
     if kind < 0.72:
-        return ":(%s)" % var()
+        return ":(" + var() + ")"
     if kind < 0.80:
-        return rnd.choice(WORDS) + "{.%s}" % var()
+        return rnd.choice(WORDS) + "{." + var() + "}"
     if kind < 0.86:
-        return "{%s}.{%s}" % (var(), var())
+        first = var()
+        return "{" + first + "}.{" + var() + "}"
     if kind < 0.91:
-        return rnd.choice(WORDS) + ".:(%s)" % var()
+        return rnd.choice(WORDS) + ".:(" + var() + ")"
     if kind < 0.95:
-        return "*%s" % var()
-    return "{%s:[a-z/]+}" % var()
+        return "*" + var()
+    return "{" + var() + ":[a-z/]+}"
 
 
 def random_table(seed: int) -> list[tuple[str, dict]]:

@@ -374,6 +374,6 @@ def test_route_match_alone_is_routes():
     for url in ("/c", "/f/yes", "/f/no", "/x"):
         for method in ("GET", "POST"):
             env = {"REQUEST_METHOD": method, "HTTP_X_TAG": "1"}
-            for r_ref, r_mine in zip(ref.matchlist, mine.matchlist):
+            for r_ref, r_mine in zip(ref.matchlist, mine.matchlist, strict=True):
                 assert r_mine.match(url, dict(env)) == r_ref.match(url, dict(env)), (url, method)
     assert isinstance(ref, routes.Mapper)
