@@ -1,4 +1,11 @@
-"""The ``carya`` command: ``carya serve CONFIG`` and friends."""
+"""The ``carya`` command: ``create``, ``serve``, ``routes``, ``shell``, ``apache-conf``.
+
+Each command lives in its own module with ``add_parser(subparsers)`` and
+``run(args) -> int``. A command reports a user error (a bad config path, an INI
+section that does not exist, a root controller that does not import) by raising
+:class:`CommandError`; :func:`main` prints it as one line on stderr and exits
+with status 2. ``--debug`` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +14,26 @@ import logging
 import sys
 from collections.abc import Sequence
 
-__all__ = ["main"]
+from .errors import CommandError
 
+__all__ = ["main", "build_parser", "CommandError"]
 
-def _serve(args: argparse.Namespace) -> int:
-    from ..configuration import ConfigError
-    from ..deploy import load_app
-    from ..server import serve
-
-    try:
-        app = load_app(args.config)
-    except (ConfigError, ValueError) as error:
-        print(f"carya serve: {error}", file=sys.stderr)
-        return 2
-    server = getattr(app, "config", None)
-    server = server.get("server") if server is not None else None
-    host = args.host or (server.get("host") if server else None) or "127.0.0.1"
-    port = args.port or (server.get("port") if server else None) or 8080
-    serve(app, host=host, port=int(port), threads=args.threads)
-    return 0
+_COMMANDS = ("create", "serve", "routes", "shell", "apache")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="carya", description="carya web framework tools")
+    import importlib
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show full tracebacks for errors")
+    parser = argparse.ArgumentParser(
+        prog="carya", description="carya web framework tools", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="serve an application on the embedded server")
-    serve.add_argument("config", help="path to a config.py")
-    serve.add_argument("--host", help="address to bind (default: the config's, else 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default: the config's, else 8080)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
-    serve.set_defaults(func=_serve)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in _COMMANDS:
+        importlib.import_module(f"{__name__}.{name}").add_parser(sub, [common])
     return parser
 
 
@@ -48,11 +44,21 @@ def _version() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s [%(name)s] %(message)s"
-    )
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    debug = getattr(args, "debug", False)
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO,
+        format="%(asctime)s %(levelname)s [%(name)s] %(message)s",
+    )
+    try:
+        return args.func(args)
+    except CommandError as error:
+        if debug:
+            raise
+        print(f"carya {args.command}: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover
