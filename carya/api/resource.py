@@ -158,7 +158,11 @@ class ControllerMeta(type):
         return _ClassBody()
 
     def __new__(mcs, name: str, bases: tuple, body: dict, **kw: Any) -> ControllerMeta:
-        cls = super().__new__(mcs, name, bases, dict(body), **kw)
+        body = dict(body)
+        for attr, value in body.items():
+            if not isinstance(value, VersionedMethods) and version_range(value) is not None:
+                body[attr] = VersionedMethods(attr, [value])  # direct calls check the version
+        cls = super().__new__(mcs, name, bases, body, **kw)
         actions: dict[str, tuple[str, ...]] = {}
         for base in reversed(cls.__mro__[1:]):
             actions.update(getattr(base, "wsgi_actions", {}) or {})

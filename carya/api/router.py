@@ -232,7 +232,10 @@ class MapperRouter:
         if action is None or "action" in (getattr(route, "minkeys", ()) or ()):
             entries = {}
             for name in _public_methods(controller):
-                entries[name] = self._action_entry(controller, name, route, label, variables)
+                try:
+                    entries[name] = self._action_entry(controller, name, route, label, variables)
+                except RouteConfigError:
+                    continue  # this route cannot supply its arguments: not reachable here
             return _ByName(entries)
         if (
             action in _STANDARD_ACTIONS
