@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from types import MethodType
 from typing import Any
@@ -18,7 +20,9 @@ from typing import Any
 import webob
 import webob.exc
 
-__all__ = ["Request", "Response", "State", "request", "response", "state", "current"]
+__all__ = [
+    "Request", "Response", "State", "activated", "current", "request", "response", "state",
+]
 
 
 class MalformedJSON(webob.exc.HTTPBadRequest, ValueError):
@@ -161,6 +165,20 @@ class State:
 
 
 _current: ContextVar[State | None] = ContextVar("carya_state", default=None)
+
+
+@contextmanager
+def activated(state: State) -> Iterator[State]:
+    """Make ``state`` the current request (``carya.request``...) inside the block.
+
+    For tools that route or run a request outside ``App.__call__`` (``carya
+    routes --match``, tests), so ``_lookup``/``_route`` code sees the request.
+    """
+    token = _current.set(state)
+    try:
+        yield state
+    finally:
+        _current.reset(token)
 
 
 def current() -> State:

@@ -509,15 +509,13 @@ def _mount_for(apps: list[tuple[str, Any]], path: str) -> tuple[str | None, Any]
 
 
 def _match_app(app: Any, request: webob.Request) -> MatchInfo:
-    from ..context import State, _current
+    from ..context import State, activated
     from ..errors import RouteError
 
     environ = request.environ
     method = environ["REQUEST_METHOD"]
     info = MatchInfo(method, environ["PATH_INFO"], 200)
-    state = State(environ, app)
-    token = _current.set(state)
-    try:
+    with activated(State(environ, app)) as state:
         try:
             handler, node, remainder = app.route(state)
         except RouteError as error:
@@ -549,8 +547,6 @@ def _match_app(app: Any, request: webob.Request) -> MatchInfo:
             return _refused(info, 500, detail=f"{type(error).__name__}: {error}")
         info.args, info.kwargs = list(args), dict(kwargs)
         return info
-    finally:
-        _current.reset(token)
 
 
 def _static_hit(app: Any, state: Any) -> bool:

@@ -164,7 +164,17 @@ def _apache_check(tmp_path, site: str, modules: dict[str, str]) -> subprocess.Co
 
 BASE_MODULES = {"mpm_event": f"{MODULES}/mod_mpm_event.so",
                 "authz_core": f"{MODULES}/mod_authz_core.so"}
-needs_apache = pytest.mark.skipif(APACHE2CTL is None, reason="apache2 is not installed")
+def _require_apache():
+    """scripts/ci-deps installs apache2: a machine without it fails here, loudly."""
+    assert APACHE2CTL is not None, "apache2ctl not found: run scripts/ci-deps"
+
+
+needs_apache = pytest.mark.usefixtures("_apache_installed")
+
+
+@pytest.fixture
+def _apache_installed():
+    _require_apache()
 
 
 @needs_apache
