@@ -255,6 +255,7 @@ def test_debug_mode_returns_the_match_log():
 
 def test_prefix_is_stripped_before_matching():
     import routes
+    results = []
     for M in (routes.Mapper, Mapper):
         m = M()
         m.prefix = "/app"
@@ -264,6 +265,8 @@ def test_prefix_is_stripped_before_matching():
         assert m.match("/app/x/3") == {"id": "3", "controller": "x", "action": "show"}
         assert m.match("/app") == {"controller": "home", "action": "index"}
         assert m.match("/x/3") is None
+        results.append([m.match(url) for url in ("/app/x/3\n", "/app/x/a\nb", "/appx/3")])
+    assert results[0] == results[1]
 
 
 def test_routes_connected_after_a_match_are_matched():

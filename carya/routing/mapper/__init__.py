@@ -46,6 +46,32 @@ Internal API for the framework (what carya's request pipeline uses):
   ``parent_resource`` (set by ``resource``) are Routes' attributes.
 - ``Mapper.matchlist`` / iteration: routes in connect order; ``Route.index``
   is that position and ``Route.rank`` the match priority (lower wins).
+
+Which route wins: Routes does *not* simply take the first connected route
+that matches. It groups routes by the literal text before their first
+variable and tries longer prefixes first, connect order within a prefix
+(``/foo/x`` connected after ``/{a}/x`` still wins for ``/foo/x``). The tree
+ranks candidates by exactly that key, so the winner is always Routes'.
+
+Deliberate differences from Routes 2.5 (everything else is tested equal):
+
+- Bad definitions raise :class:`RouteDefinitionError` at ``connect``:
+  unbalanced braces, empty/invalid/duplicate variable names, bad regexes,
+  unknown condition keys, ``minimization``. Routes fails at the first match
+  with a bare ``re.error``, or builds a route that never matches.
+- A requirement may hold balanced braces and colons (``{id:\\d{1,3}}``,
+  ``{x:(?:a|b)}``); Routes truncates both.
+- Routes connected after the first match are matched (Routes ignores them
+  until ``create_regs`` is called again).
+- The URL cache is cleared by ``connect`` and only used when every argument
+  is a ``str``, ``int`` or ``None`` (Routes keys on ``str(kwargs)`` and keeps
+  stale URLs); set ``mapper.urlcache = None`` to disable it.
+- ``resource(formatted=False)`` leaves out the ``.:(format)`` routes (Routes
+  ignores the argument); the ``collection``/``member``/``new`` dicts passed to
+  ``resource`` are not modified.
+- ``str(mapper)`` prints controller objects with ``str()`` (Routes raises).
+- An environ without ``REQUEST_METHOD`` skips method conditions (Routes
+  raises ``KeyError``).
 """
 
 from .core import Mapper, controller_scan

@@ -7,6 +7,7 @@ import re
 import threading
 from bisect import insort
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from .errors import RoutesException
@@ -327,10 +328,11 @@ class Mapper(SubMapperParent, ResourceMixin):
         self.create_regs()
 
     def _strip_prefix(self, url: str) -> str | None:
-        found = re.match(self.prefix + "(.*)", url)
-        if not found:
+        """Remove ``self.prefix`` (a regex) from the front, or None if it is not there."""
+        pattern = _prefix_regex(self.prefix)
+        if not pattern.match(url):
             return None
-        return found.group(1) or "/"
+        return pattern.sub(r"\1", url) or "/"
 
     def _scan(self, url: str, environ: Any, method: str | None) -> tuple[Any, Any, list]:
         """Routes' sequential algorithm with whole-path regexes: the reference the tree
@@ -431,6 +433,11 @@ def _cache_key(args: tuple, script_name: Any, prefix: Any, kargs: dict) -> tuple
         if value.__class__ not in _CACHEABLE:
             return None
     return args, script_name, prefix, items
+
+
+@lru_cache(maxsize=64)
+def _prefix_regex(prefix: str) -> re.Pattern:
+    return re.compile(prefix + "(.*)")
 
 
 def _rank(route: Route) -> int:
