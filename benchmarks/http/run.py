@@ -1,0 +1,153 @@
+"""``python -m benchmarks.http``: raw WSGI, Falcon, Pecan and carya over real HTTP.
+
+For each server (carya's embedded one, the gunicorn command, mod_wsgi-express)
+the four apps of ``benchmarks/apps`` are started side by side on loopback,
+each route is checked once and warmed up, then ``wrk`` drives them in turn for
+a bounded time, for a few rounds, best run kept. The report gives req/s and
+carya/raw under each server; the target is carya >= 0.95x raw WSGI under the
+same server (the framework's cost must disappear behind the server's).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+import urllib.request
+
+from benchmarks.http import launch, wrk
+from benchmarks.http.table import render
+
+FRAMEWORKS = ("raw", "falcon", "pecan", "carya")
+TARGET = 0.95
+
+#: route label -> (path, a fragment of the correct body)
+ROUTES = {
+    "hello": ("/hello", "Hello, World!"),
+    "Rest get_one": ("/things/7", '"7"'),
+}
+
+SERVERS = {
+    "embedded": launch.Server("carya.serve (gunicorn gthread 2x8)", launch.embedded("carya")),
+    "gunicorn": launch.Server("gunicorn sync -w 2", launch.gunicorn(2)),
+    "mod_wsgi": launch.Server("mod_wsgi-express 2 proc x 4 thr", launch.mod_wsgi_express(2, 4)),
+}
+
+
+def check(base: str, path: str, fragment: str) -> str | None:
+    """None when ``path`` answers 200 with ``fragment`` in the body, else what went wrong."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=10) as reply:
+            body = reply.read().decode()
+    except OSError as error:
+        return f"GET {path}: {error}"
+    return None if fragment in body else f"GET {path}: unexpected body {body[:200]!r}"
+
+
+def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup: float,
+            repeats: int) -> tuple[dict, list[str]]:
+    """All frameworks' apps up at once under ``server``; wrk takes turns between them,
+    ``repeats`` rounds, best run kept: the machine's slow drift and any burst of
+    other work is spread over every framework instead of landing on one."""
+    best: dict = {name: {} for name in frameworks}
+    problems = []
+    with contextlib.ExitStack() as stack:
+        bases = {name: stack.enter_context(launch.serving(server, name,
+                                                          probe=ROUTES["hello"][0]))
+                 for name in frameworks}
+        for name, base in bases.items():
+            for path, fragment in ROUTES.values():
+                problem = check(base, path, fragment)
+                if problem:
+                    problems.append(f"{server.label} / {name}: {problem}")
+        if problems:
+            return best, problems
+        for base in bases.values():
+            for path, _ in ROUTES.values():
+                if warmup:
+                    wrk.run(base + path, warmup)
+        for _ in range(repeats):
+            for label, (path, _) in ROUTES.items():
+                for name, base in bases.items():
+                    run = wrk.run(base + path, seconds)
+                    if run.errors:
+                        problems.append(f"{server.label} / {name} {path}: {run.errors} errors")
+                    if label not in best[name] or run.rps > best[name][label].rps:
+                        best[name][label] = run
+    return best, problems
+
+
+def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
+    rows = []
+    for key in servers:
+        for label in ROUTES:
+            cells = [SERVERS[key].label, label]
+            rps = {}
+            for name in frameworks:
+                result = table.get(key, {}).get(name, {}).get(label)
+                rps[name] = result.rps if result else None
+                cells.append(f"{result.rps:,.0f}" if result else "-")
+            if rps.get("carya") and rps.get("raw"):
+                ratio = rps["carya"] / rps["raw"]
+                cells += [f"{ratio:.3f}", "PASS" if ratio >= TARGET else "FAIL"]
+            else:
+                cells += ["-", "n/a"]
+            rows.append(cells)
+    headers = ["server", "route", *(f"{name} req/s" for name in frameworks), "carya/raw",
+               f">= {TARGET}"]
+    return render(headers, rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.http", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0, help="wrk -d per run (3)")
+    parser.add_argument("--warmup", type=float, default=1.0, help="untimed wrk run first (1)")
+    parser.add_argument("--repeats", type=int, default=2,
+                        help="rounds over all frameworks, best run kept (2)")
+    parser.add_argument("--servers", default=",".join(SERVERS),
+                        help="comma-separated subset of " + ",".join(SERVERS))
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--output", default=os.path.join("benchmarks", "results"),
+                        help="where http-latest.json goes")
+    args = parser.parse_args(argv)
+    servers = [name for name in args.servers.split(",") if name]
+    frameworks = [name for name in args.frameworks.split(",") if name]
+    unknown = [s for s in servers if s not in SERVERS] + [f for f in frameworks
+                                                          if f not in FRAMEWORKS]
+    if unknown:
+        parser.error(f"unknown server/framework: {', '.join(unknown)}")
+    wrk.wrk_binary()
+    started = time.monotonic()
+    table, problems = {}, []
+    for key in servers:
+        table[key], found = measure(SERVERS[key], frameworks, args.seconds, args.warmup,
+                                    args.repeats)
+        problems += found
+        for name, results in table[key].items():
+            done = ", ".join(f"{label} {r.rps:,.0f}" for label, r in results.items())
+            print(f"  {SERVERS[key].label:<36} {name:<7} {done}", flush=True)
+    print()
+    print(f"wrk -t2 -c32 -d{args.seconds:g}s (best of {args.repeats}) on 127.0.0.1, "
+          f"{os.cpu_count()} cores, {time.monotonic() - started:.0f}s in all")
+    print(report(table, servers, frameworks))
+    if problems:
+        print("\nVerification failures:\n  " + "\n  ".join(problems))
+    save(args.output, table, vars(args))
+    return 1 if problems else 0
+
+
+def save(directory: str, table: dict, options: dict) -> None:
+    os.makedirs(directory, exist_ok=True)
+    data = {"options": options, "results": {
+        server: {name: {label: vars(result) for label, result in routes.items()}
+                 for name, routes in by_framework.items()}
+        for server, by_framework in table.items()}}
+    with open(os.path.join(directory, "http-latest.json"), "w") as handle:
+        json.dump(data, handle, indent=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Run ``wrk`` against loopback for a bounded time and parse its summary."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+_RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
+_TOTAL = re.compile(r"(\d+) requests in")
+_NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
+_SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
+_LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)\b")
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    requests: int
+    non_2xx: int
+    socket_errors: dict
+    latency_ms: float
+
+    @property
+    def errors(self) -> int:
+        """Failed requests: bad statuses, refused connects and timeouts.
+
+        Read errors are left out: wrk counts a server closing a connection it
+        will not keep alive (gunicorn's sync worker) as one, after a good answer.
+        """
+        return self.non_2xx + self.socket_errors["connect"] + self.socket_errors["timeout"]
+
+
+def wrk_binary() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        raise SystemExit("wrk is not installed: run scripts/ci-deps (apt-get install wrk)")
+    return path
+
+
+def run(url: str, seconds: float, connections: int = 32, threads: int = 2) -> WrkResult:
+    """One wrk run; the subprocess is bounded by wrk's own ``-d`` and a hard timeout."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"benchmarks only target loopback, not {url}")
+    cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+           "--timeout", "5s", url]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
+                         check=True).stdout
+    return parse(out)
+
+
+def parse(out: str) -> WrkResult:
+    rps = _RPS.search(out)
+    if rps is None:
+        raise RuntimeError(f"cannot read wrk output:\n{out}")
+    sock = _SOCKET.search(out)
+    names = ("connect", "read", "write", "timeout")
+    counts = map(int, sock.groups()) if sock else (0, 0, 0, 0)
+    errors = dict(zip(names, counts, strict=True))
+    non2xx = _NON2XX.search(out)
+    latency = _LATENCY.search(out)
+    return WrkResult(
+        rps=float(rps.group(1)),
+        requests=int(_TOTAL.search(out).group(1)),
+        non_2xx=int(non2xx.group(1)) if non2xx else 0,
+        socket_errors=errors,
+        latency_ms=float(latency.group(1)) * _UNIT[latency.group(2)] if latency else 0.0,
+    )

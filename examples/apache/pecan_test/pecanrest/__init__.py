@@ -1,0 +1,1 @@
+"""Seed 000's ``pecanrest`` package: a small REST service on carya."""

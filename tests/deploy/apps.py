@@ -1,0 +1,30 @@
+"""Small WSGI apps the server tests serve: they report which process answered and
+can be told to take their time, so shutdown and worker behaviour is observable."""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.parse
+
+
+def _reply(start_response, body: bytes, status: str = "200 OK"):
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def probe(environ, start_response):
+    """``/pid``: the answering process; ``/slow?s=1.5``: sleep, then say so;
+    ``/upload``: read the body and report its size."""
+    path = environ["PATH_INFO"]
+    if path == "/pid":
+        return _reply(start_response, str(os.getpid()).encode())
+    if path == "/slow":
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        seconds = min(float(query.get("s", ["1"])[0]), 10.0)
+        time.sleep(seconds)
+        return _reply(start_response, f"slept {seconds}".encode())
+    if path == "/upload":
+        size = len(environ["wsgi.input"].read())
+        return _reply(start_response, f"read {size}".encode())
+    return _reply(start_response, b"ok")
