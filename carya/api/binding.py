@@ -83,8 +83,10 @@ def _parse_body(state: Any) -> Any:
             detail=f"Unsupported Content-Type {ctype!r}: this API reads JSON (application/json)."
         )
     try:
-        return json.loads(raw)
-    except ValueError as error:  # includes UnicodeDecodeError
+        return json.loads(raw.decode("utf-8"))  # JSON on the wire is UTF-8 (RFC 8259)
+    except UnicodeDecodeError:
+        raise exc.HTTPBadRequest(detail="Malformed request body: it is not UTF-8") from None
+    except ValueError as error:
         raise exc.HTTPBadRequest(detail=f"Malformed request body: {error}") from None
 
 

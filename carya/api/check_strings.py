@@ -216,17 +216,42 @@ def compile_check(check: Check, rules: Mapping[str, Evaluator], default: str | N
     if kind == "not":
         inner = compile_check(check.children[0], rules, default)
         return lambda target, creds: not inner(target, creds)
-    if kind == "and":
+    if kind in ("and", "or"):
         parts = tuple(compile_check(c, rules, default) for c in check.children)
-        return lambda target, creds: all(p(target, creds) for p in parts)
-    if kind == "or":
-        parts = tuple(compile_check(c, rules, default) for c in check.children)
-        return lambda target, creds: any(p(target, creds) for p in parts)
+        return _conjunction(parts) if kind == "and" else _disjunction(parts)
     if kind == "rule":
         return _rule_check(check.match, rules, default)
     if kind == "role":
         return _role_check(check.match)
     return _generic_check(check.name, check.match)
+
+
+def _conjunction(parts: tuple[Evaluator, ...]) -> Evaluator:
+    if len(parts) == 2:
+        first, second = parts
+        return lambda target, creds: first(target, creds) and second(target, creds)
+
+    def every(target: Mapping, creds: Credentials) -> bool:
+        for part in parts:
+            if not part(target, creds):
+                return False
+        return True
+
+    return every
+
+
+def _disjunction(parts: tuple[Evaluator, ...]) -> Evaluator:
+    if len(parts) == 2:
+        first, second = parts
+        return lambda target, creds: first(target, creds) or second(target, creds)
+
+    def some(target: Mapping, creds: Credentials) -> bool:
+        for part in parts:
+            if part(target, creds):
+                return True
+        return False
+
+    return some
 
 
 def _allow(target: Mapping, creds: Credentials) -> bool:
@@ -302,6 +327,18 @@ def _generic_check(kind: str, match: str) -> Evaluator:
 
         return literal_check
     path = tuple(kind.split("."))
+    if len(path) == 1 and "%" not in match:  # e.g. is_admin:True, the common case
+        key = path[0]
+
+        def constant(target: Mapping, creds: Credentials) -> bool:
+            value = creds.data.get(key, _MISSING)
+            if value is _MISSING:
+                return False
+            if isinstance(value, list):
+                return any(match == str(item) for item in value)
+            return match == str(value)
+
+        return constant
 
     def generic(target: Mapping, creds: Credentials) -> bool:
         value = fmt(target)

@@ -76,6 +76,7 @@ _CONTEXT_FIELDS = (
     "project_domain_id", "system_scope", "service_user_id", "service_project_id",
     "service_roles",
 )
+_CONTEXT_FIELD_SET = frozenset(_CONTEXT_FIELDS)
 
 
 class PolicyError(ValueError):
@@ -333,15 +334,28 @@ def credentials(context: Any) -> Credentials:
     elif hasattr(context, "to_policy_values"):
         data = dict(context.to_policy_values())
     else:
-        data = {}
-        for field in _CONTEXT_FIELDS:
-            value = getattr(context, field, None)
-            if value is not None:
-                data[field] = value
+        if _fields_in_dict(type(context)):  # a dataclass such as carya's RequestContext
+            fields = context.__dict__
+        else:  # class attributes, slots or properties: ask field by field
+            fields = {name: getattr(context, name, None) for name in _CONTEXT_FIELDS}
+        data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
         data.setdefault("roles", [])
     if data.get("system_scope"):
         data["system"] = data["system_scope"]  # what oslo.policy checks read
     return Credentials(data)
+
+
+_DICT_TYPES: dict[type, bool] = {}
+
+
+def _fields_in_dict(cls: type) -> bool:
+    """Whether a context type keeps every field in its instance ``__dict__`` (decided once)."""
+    known = _DICT_TYPES.get(cls)
+    if known is None:
+        import dataclasses
+
+        known = _DICT_TYPES[cls] = dataclasses.is_dataclass(cls) and "__slots__" not in vars(cls)
+    return known
 
 
 def request_credentials(environ: dict) -> Credentials:
@@ -437,7 +451,7 @@ def policy(
         def check(state: Any, args: list, kwargs: dict) -> None:
             environ = state.environ
             creds = request_credentials(environ)
-            named = arguments(args, kwargs)
+            named = arguments(state, args, kwargs)
             if target is not None:
                 goal = target(state.request, named)
             else:
@@ -467,14 +481,29 @@ def policy(
     return decorate
 
 
-def _argument_reader(handler: Any) -> Callable[[list, dict], dict]:
-    """How to name a handler's arguments, decided once from its binder."""
+_ROUTING_KEYS = frozenset(("controller", "action", "format"))
+
+
+def _argument_reader(handler: Any) -> Callable[[Any, list, dict], dict]:
+    """How to name a handler's arguments, decided once from its binder.
+
+    For resource methods, every path variable of the route counts (also those
+    the method does not take, such as the URL's ``project_id``).
+    """
     binder = handler.binder
     if getattr(binder, "nova_style", False):  # (self, req, **path variables, body)
-        return lambda args, kwargs: kwargs
+
+        def route_variables(state: Any, args: list, kwargs: dict) -> dict:
+            routing = state.environ.get("wsgiorg.routing_args")
+            match = routing[1] if routing else {}
+            out = {k: v for k, v in match.items() if k not in _ROUTING_KEYS}
+            out.update(kwargs)
+            return out
+
+        return route_variables
     names = tuple(getattr(binder, "names", ()))
 
-    def named(args: list, kwargs: dict) -> dict:
+    def named(state: Any, args: list, kwargs: dict) -> dict:
         out = dict(zip(names, args, strict=False))
         out.update(kwargs)
         return out

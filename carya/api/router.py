@@ -65,6 +65,7 @@ __all__ = ["MapperRouter", "APIRouter", "ApiNode"]
 
 log = logging.getLogger("carya.api")
 _SHOWN_KEY_LENGTH = 64
+_JSON = "application/json"
 #: What ``Mapper.resource`` maps for every resource; a controller may lack some.
 _STANDARD_ACTIONS = frozenset(("index", "create", "new", "show", "update", "delete", "edit"))
 
@@ -347,6 +348,7 @@ class MapperRouter:
                 raise self.miss(path)
         route, match = hit
         state.environ["wsgiorg.routing_args"] = ((), match)
+        state.content_type = _JSON  # an OpenStack API answers JSON: no negotiation
         entry = self.entries.get(route)
         if entry is None:
             raise self.miss(path)

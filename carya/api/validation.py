@@ -6,7 +6,7 @@ accept a typical request body, against about 30 µs for a reused
 ``jsonschema`` validator; ``benchmarks/api`` measures both). fastjsonschema's
 messages name the field and the rule but read differently from Nova's, so
 when a request is *rejected* the same schema is run through **jsonschema**
-(built on first use) and its best error is reported in Nova's words::
+(built on first use) and its first error is reported in Nova's words::
 
     Invalid input for field/attribute group/name. Value: 123. 123 is not of type 'string'
 
@@ -34,7 +34,6 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 import webob.exc as exc
-from jsonschema.exceptions import best_match
 
 from ..expose import _info_for
 from .binding import request_body
@@ -87,7 +86,7 @@ class SchemaValidator:
             raise exc.HTTPBadRequest(detail=self.explain(value, error)) from None
 
     def explain(self, value: Any, fast_error: Any = None) -> str:
-        """Nova's message for why ``value`` fails (from jsonschema's best error)."""
+        """Nova's message for why ``value`` fails (jsonschema's first error, as Nova reports)."""
         if self._explainer is None:
             cls = jsonschema.validators.validator_for(self.schema,
                                                       default=jsonschema.Draft4Validator)
@@ -95,7 +94,7 @@ class SchemaValidator:
             for name, check in _FORMATS.items():
                 checker.checks(name)(check)
             self._explainer = cls(self.schema, format_checker=checker)
-        error = best_match(self._explainer.iter_errors(value))
+        error = next(iter(self._explainer.iter_errors(value)), None)  # Nova reports the first
         if error is None:  # the validators disagree (a format): fastjsonschema's words
             return _fast_message(fast_error)
         if error.path:

@@ -233,3 +233,13 @@ def test_policy_on_object_dispatch_handlers(client):
     assert app.get("/project/p1", extra_environ=env).json == {"project": "p1"}
     app.get("/project/p2", extra_environ=env, status=403)
     assert policy_module.default_enforcer() is not enforcer
+
+
+def test_target_has_route_variables_the_method_does_not_take(caller):
+    enforcer = Enforcer(RULES)
+    enforcer.set_overrides({"things:create": "role:member and project_id:%(project_id)s"})
+    app = APIRouter(resources=[ResourceExtension("things", Things())], policies=RULES,
+                    enforcer=enforcer, project_id="required", check_project_id=False)
+    member = caller(app)  # project p1
+    assert member.post_json("/p1/things", {"a": 1}).json == {"created": {"a": 1}}
+    member.post_json("/p2/things", {"a": 1}, status=403)
