@@ -78,6 +78,23 @@ class OsloEnforcer:
         self.enforcer.set_rules(oslo.Rules.from_dict(dict(rules)), overwrite=False,
                                 use_conf=False)
 
+    def rows(self) -> list[dict[str, Any]]:
+        """The effective policy as oslo.policy resolved it (for :func:`dump`)."""
+        self.enforcer.load_rules()
+        out = []
+        for name in sorted(set(self.enforcer.registered_rules) | set(self.enforcer.file_rules)):
+            default = self.enforcer.registered_rules.get(name)
+            in_file = self.enforcer.file_rules.get(name)
+            out.append({
+                "name": name,
+                "check_str": in_file.check_str if in_file is not None else default.check_str,
+                "default": default.check_str if default is not None else None,
+                "overridden": in_file is not None,
+                "description": default.description if default is not None else None,
+                "operations": [],
+            })
+        return out
+
     def is_registered(self, name: str) -> bool:
         return name in self.enforcer.registered_rules
 

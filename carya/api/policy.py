@@ -63,6 +63,7 @@ __all__ = [
     "default_enforcer",
     "building",
     "dump",
+    "enforcers_in",
     "AUTH_CONTEXT_KEY",
     "ENFORCER_KEY",
 ]
@@ -527,6 +528,24 @@ def authorize(req: Any, rule: str, target: Mapping[str, Any] | None = None,
 
 
 # --- the effective policy ------------------------------------------------------------
+
+
+def enforcers_in(wsgi: Any) -> list[tuple[str, Any]]:
+    """``(mount prefix, enforcer)`` of each carya API in a WSGI stack (for ``carya policy``).
+
+    Follows middleware and URL maps the way ``carya routes`` does; an object
+    with an ``enforcer`` (an :class:`~carya.api.APIRouter`) is an API.
+    """
+    from ..routing.listing import mounted_apps
+
+    found = []
+    seen: set[int] = set()
+    for prefix, app in mounted_apps(wsgi):
+        enforcer = getattr(app, "enforcer", None)
+        if enforcer is not None and id(enforcer) not in seen:
+            seen.add(id(enforcer))
+            found.append((prefix or "/", enforcer))
+    return found
 
 
 def dump(enforcer: Enforcer, fmt: str = "yaml") -> str:

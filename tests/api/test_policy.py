@@ -243,3 +243,32 @@ def test_target_has_route_variables_the_method_does_not_take(caller):
     member = caller(app)  # project p1
     assert member.post_json("/p1/things", {"a": 1}).json == {"created": {"a": 1}}
     member.post_json("/p2/things", {"a": 1}, status=403)
+
+
+def test_enforcers_found_in_a_paste_stack_and_dumped(tmp_path, monkeypatch):
+    """What ``carya policy CONFIG`` prints, for the groups example's api-paste.ini."""
+    import os
+
+    from paste.deploy import loadapp
+
+    from carya.api.policy import enforcers_in
+    from tests.support import EXAMPLES
+
+    monkeypatch.setenv("CARYA_GROUPS_DB", f"sqlite:///{tmp_path / 'g.db'}")
+    stack = loadapp("config:" + os.path.join(EXAMPLES, "groups", "api-paste.ini"))
+    found = enforcers_in(stack)
+    assert [prefix for prefix, _ in found] == ["/v2.1"]
+    text = dump(found[0][1])
+    assert '"os_compute_api:groups:create": "@"' in text
+    assert '"os_compute_api:groups": "rule:admin_api"' in text
+    assert "# POST    /groups/add_group" in text
+
+
+def test_dump_of_the_oslo_adapter(tmp_path):
+    from carya.api.oslo_policy import OsloEnforcer
+
+    path = tmp_path / "policy.yaml"
+    path.write_text('"things:delete": "role:janitor"\n')
+    text = dump(OsloEnforcer(RULES, policy_file=path))
+    assert '"things:delete": "role:janitor"' in text
+    assert "# overridden (default: 'rule:admin_api')" in text
