@@ -264,7 +264,8 @@ _RABBIT_SECTION_KEYS = ("amqp_durable_queues", "amqp_auto_delete", "heartbeat_ti
 
 def from_ini(path: str) -> NotificationsConfig:
     """Read the INI form (see the module docstring)."""
-    parser = configparser.ConfigParser(interpolation=None)
+    # DEFAULT is read as a plain section: its keys must not leak into the others
+    parser = configparser.ConfigParser(interpolation=None, default_section="\0none")
     parser.optionxform = str  # keys such as event globs keep their case
     try:
         with open(path, encoding="utf-8") as fh:
@@ -290,17 +291,10 @@ def from_ini(path: str) -> NotificationsConfig:
         section["driver"] = [d.strip() for d in section["driver"].split(",")]
     if parser.has_section(f"{SECTION}:routing"):
         section["routing"] = dict(parser.items(f"{SECTION}:routing"))
-    defaults = set(parser.defaults())
-    listeners = {}
-    for sect in parser.sections():
-        if sect.startswith("listener:"):
-            listeners[sect.partition(":")[2]] = {
-                k: v for k, v in parser.items(sect) if k not in defaults}
+    listeners = {sect.partition(":")[2]: dict(parser.items(sect))
+                 for sect in parser.sections() if sect.startswith("listener:")}
     if listeners:
         section["listeners"] = listeners
-    for key in list(section):
-        if key in defaults and not parser.has_option(name, key):
-            section.pop(key)
     return from_mapping(section, path)
 
 

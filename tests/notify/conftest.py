@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 import subprocess
+import threading
 import time
 import uuid
 import warnings
@@ -155,3 +156,27 @@ class Recorder:
 @pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
+
+
+class Output:
+    """Collects a child process's output lines on a thread (select() and Python's
+    buffered pipes do not mix: a line already buffered never shows as readable)."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.lines: list[str] = []
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float = 20.0) -> None:
+        """Until a line contains ``text``; fail with the output when the process dies first."""
+        wait_until(lambda: any(text in line for line in self.lines)
+                   or self.proc.poll() is not None, timeout, f"{text!r} in {self.text()!r}")
+        assert any(text in line for line in self.lines), f"exited: {self.text()}"

@@ -4,7 +4,6 @@ subscriber restarted with messages waiting, and a consumer killed (SIGKILL) mid-
 from __future__ import annotations
 
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -12,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from tests.notify.conftest import wait_until
+from tests.notify.conftest import Output, wait_until
 from tests.support import ROOT
 
 
@@ -23,14 +22,8 @@ def _spawn(*args: str) -> subprocess.Popen:
 
 def _ready(proc: subprocess.Popen, timeout: float = 20) -> None:
     """Wait (bounded) for the worker's ``ready`` line."""
-    def said_ready() -> bool:
-        if proc.poll() is not None:
-            return True
-        readable, _, _ = select.select([proc.stdout], [], [], 0.1)
-        return bool(readable) and proc.stdout.readline().strip() == "ready"
-
-    wait_until(said_ready, timeout, "the worker to be ready")
-    assert proc.poll() is None, f"worker exited: {proc.stdout.read()}"
+    proc.output = Output(proc)
+    proc.output.wait_for("ready", timeout)
 
 
 def _publish(url: str, topic: str, first: int, count: int) -> None:
@@ -59,7 +52,6 @@ def _stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-    proc.stdout.close()
 
 
 @pytest.fixture
