@@ -6,37 +6,12 @@ Every behaviour is written once and run against real Pecan and against carya
 
 from __future__ import annotations
 
-import importlib
 from types import SimpleNamespace
 
 import pytest
 from webtest import TestApp
 
-FRAMEWORKS = ("pecan", "carya")
-
-
-def load_framework(name: str) -> SimpleNamespace:
-    """The public names a security test needs, from ``pecan`` or ``carya``."""
-    root = importlib.import_module(name)  # no skip: a missing pecan must fail loudly
-    secure = importlib.import_module(f"{name}.secure")
-    rest = importlib.import_module(f"{name}.rest")
-    if name == "carya":
-        from carya.testing import load_test_app as wrap
-    else:
-        wrap = TestApp
-
-    def client(root_controller, **kw) -> TestApp:
-        return wrap(root.make_app(root_controller, **kw))
-
-    return SimpleNamespace(
-        name=name,
-        expose=root.expose,
-        secure=secure.secure,
-        unlocked=secure.unlocked,
-        SecureController=secure.SecureController,
-        RestController=rest.RestController,
-        client=client,
-    )
+from tests.parity import FRAMEWORKS, load_framework
 
 
 @pytest.fixture(params=FRAMEWORKS)
