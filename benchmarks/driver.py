@@ -9,7 +9,6 @@ framework's own per-request overhead plus a small, identical harness cost.
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import json
 import resource
@@ -19,6 +18,7 @@ import traceback
 from io import BytesIO
 
 from benchmarks.shapes import LOOKUP_SIZES, PROBES, SHAPES, lookup_shape
+from benchmarks.timing import timed_run as _timed_run
 
 APP_MODULES = {
     "raw": "benchmarks.apps.raw",
@@ -165,20 +165,10 @@ def probe(app, shape):
     return describe(status, headers, body)
 
 
+
 def timed_run(call, budget, max_iter):
-    """Requests per second over one loop bounded by both time and iteration count."""
-    gc.collect()
-    clock = time.perf_counter
-    count = 0
-    start = clock()
-    deadline = start + budget
-    while True:
-        for _ in range(BATCH):
-            call()
-        count += BATCH
-        now = clock()
-        if now >= deadline or count >= max_iter:
-            return count / (now - start), count
+    """Calls per second over one loop bounded by time and count (see benchmarks.timing)."""
+    return _timed_run(call, budget, max_iter, BATCH)
 
 
 def measure(call, opts):

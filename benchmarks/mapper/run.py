@@ -33,7 +33,6 @@ exit status does not depend on them.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import time
@@ -41,6 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.mapper.table import build, connect_calls
+from benchmarks.timing import timed_run as _timed_run
 
 SIZES = (10, 100, 1000)
 MATCH_SHAPES = ("match show", "match action", "match formatted", "match miss", "match_path show")
@@ -103,20 +103,10 @@ def answer(name: str, call: Callable[[], Any]) -> Any:
     return result
 
 
-def timed_run(call: Callable[[], Any], budget: float, max_iter: int) -> tuple[float, int]:
-    """Calls per second over one loop bounded by time and by count."""
-    gc.collect()
-    clock = time.perf_counter
-    count = 0
-    start = clock()
-    deadline = start + budget
-    while True:
-        for _ in range(BATCH):
-            call()
-        count += BATCH
-        now = clock()
-        if now >= deadline or count >= max_iter:
-            return count / (now - start), count
+
+def timed_run(call, budget, max_iter):
+    """Calls per second over one loop bounded by time and count (see benchmarks.timing)."""
+    return _timed_run(call, budget, max_iter, BATCH)
 
 
 def measure(calls: list[Callable[[], Any]], opts: argparse.Namespace) -> list[float]:
