@@ -18,28 +18,22 @@ by :mod:`carya.middleware.request_id`) is added as ``request_id`` when present.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 
 import webob.exc as exc
 
+from ..middleware.faultwrap import FAULT_NAMES
+from ..middleware.faultwrap import fault_body as _wire_body
+
 __all__ = ["FAULT_NAMES", "FaultFormatter", "fault_body", "send_fault"]
 
-FAULT_NAMES: Mapping[int, str] = {
-    400: "badRequest",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "itemNotFound",
-    405: "badMethod",
-    409: "conflictingRequest",
-    413: "overLimit",
-    415: "badMediaType",
-    429: "overLimit",
-    501: "notImplemented",
-    503: "serviceUnavailable",
-}
 
 REQUEST_ID_KEY = "openstack.request_id"
+
+
+def fault_body(name: str, code: int, message: str, request_id: str | None = None) -> bytes:
+    """The fault document, as the faultwrap middleware writes it (one shape for both)."""
+    return _wire_body(code, message, request_id, name)
 JSON = "application/json"
 
 
@@ -71,13 +65,6 @@ class FaultFormatter:
                     self._cache[key] = body
             return body, JSON
         return fault_body(self.name_for(code), code, message or title, request_id), JSON
-
-
-def fault_body(name: str, code: int, message: str, request_id: str | None = None) -> bytes:
-    inner: dict = {"code": code, "message": message}
-    if request_id is not None:
-        inner["request_id"] = request_id
-    return json.dumps({name: inner}).encode()
 
 
 def send_fault(
