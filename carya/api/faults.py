@@ -27,14 +27,13 @@ from ..middleware.faultwrap import fault_body as _wire_body
 
 __all__ = ["FAULT_NAMES", "FaultFormatter", "fault_body", "send_fault"]
 
-
 REQUEST_ID_KEY = "openstack.request_id"
+JSON = "application/json"
 
 
 def fault_body(name: str, code: int, message: str, request_id: str | None = None) -> bytes:
     """The fault document, as the faultwrap middleware writes it (one shape for both)."""
     return _wire_body(code, message, request_id, name)
-JSON = "application/json"
 
 
 class FaultFormatter:
