@@ -108,10 +108,16 @@ def context_to_dict(ctxt: Any) -> dict:
     return redact_context(to_dict())
 
 
+_second: list = [-1, ""]  # the last whole second formatted, and its text
+
+
 def _timestamp(now: float) -> str:
     seconds = int(now)
     micro = int((now - seconds) * 1_000_000)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds)) + f".{micro:06d}"
+    cached = _second
+    if cached[0] != seconds:
+        cached[:] = [seconds, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seconds))]
+    return f"{cached[1]}.{micro:06d}"
 
 
 def build(ctxt: Any, publisher_id: str | None, event_type: str, priority: str,
@@ -132,7 +138,7 @@ def build(ctxt: Any, publisher_id: str | None, event_type: str, priority: str,
 
 
 def encode(note: Notification) -> bytes:
-    """The wire body of ``note`` (a new ``_unique_id`` each time)."""
+    """The wire body of ``note``."""
     inner: dict[str, Any] = {
         "message_id": note.message_id,
         "publisher_id": note.publisher_id,
@@ -140,7 +146,9 @@ def encode(note: Notification) -> bytes:
         "priority": note.priority.upper(),
         "payload": note.payload,
         "timestamp": note.timestamp,
-        "_unique_id": uuid.uuid4().hex,
+        # oslo's AMQP listener drops a _unique_id it has acknowledged before; deriving
+        # it from the message id lets it drop carya's re-sends (after a lost confirm) too
+        "_unique_id": note.message_id.replace("-", ""),
     }
     for key, value in note.context.items():
         inner[_CONTEXT_PREFIX + key] = value

@@ -3,10 +3,11 @@
 Publisher and subscriber processes on one machine open the same file; what
 is in it survives a restart of either. Chosen over the alternatives by
 measurement (``python -m benchmarks.notify --embedded-choice``, numbers in
-the README): SQLite in WAL mode commits a small row in tens of microseconds,
-gives atomic claim/ack/dead-letter in one statement each, and ships with
-Python; a directory of one-file-per-message (the "maildir" design) was
-several times slower to publish and needs a rename dance per state change.
+the README): SQLite in WAL mode commits a small row in tens of microseconds
+(about 29,000 publishes/s on the reference machine), gives atomic
+claim/ack/dead-letter in one statement each, and ships with Python; a spool
+directory with one file per message published about 8x slower, and without
+a portable file watch in the standard library its consumers must poll.
 
 How it works:
 
@@ -246,7 +247,7 @@ class _EmbeddedConsumer(Consumer):
                                     (exchange, key, spec.name))
             self.db.execute("INSERT INTO consumers VALUES (?, ?, ?)",
                             (self.owner, pid, _process_started(pid)))
-        self.sock = transport.waker.listen(self.owner)
+        self.sock = transport.waker.listen(self.owner) if transport.options["wake"] else None
         self._checked = 0.0
         self._renewed = time.monotonic()
         self.reclaim()
@@ -345,6 +346,7 @@ class EmbeddedTransport(Transport):
         "lease": as_float,
         "poll_interval": as_float,
         "default_queues": as_bool,
+        "wake": as_bool,
     }
     DEFAULTS = {
         "exchange": "openstack",
@@ -352,6 +354,7 @@ class EmbeddedTransport(Transport):
         "lease": 300.0,
         "poll_interval": 0.5,
         "default_queues": True,
+        "wake": True,
     }
 
     def __init__(self, url: TransportURL, options: Mapping[str, Any] | None = None):
@@ -409,7 +412,8 @@ class EmbeddedTransport(Transport):
         db.execute(
             "INSERT INTO messages (queue, body) SELECT queue, ? FROM bindings "
             "WHERE exchange = ? AND routing_key = ?", (body, exchange, routing_key))
-        self.waker.wake()
+        if self.options["wake"]:
+            self.waker.wake()
 
     def consumer(self, queues: Sequence[QueueSpec], prefetch: int = 64) -> Consumer:
         return _EmbeddedConsumer(self, queues, prefetch)

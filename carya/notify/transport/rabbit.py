@@ -36,9 +36,11 @@ What carya adds:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -352,14 +354,15 @@ class _Publisher:
                     self.inflight[seq] = item
                     batch.append(item)
                     room -= 1
+            prepare, publish = channel.prepare_message, channel.basic_publish
+            persistent = {"delivery_mode": _PERSISTENT}
             for exchange, routing_key, body in batch:
                 if (exchange, routing_key) not in declared:
                     channel = self._declare_route(conn, channel, exchange, routing_key)
                     declared.add((exchange, routing_key))
-                msg = channel.prepare_message(
-                    body, content_type=CONTENT_TYPE, content_encoding=CONTENT_ENCODING,
-                    headers={}, properties={"delivery_mode": _PERSISTENT})
-                channel.basic_publish(msg, exchange=exchange, routing_key=routing_key)
+                msg = prepare(body, content_type=CONTENT_TYPE, content_encoding=CONTENT_ENCODING,
+                              properties=persistent)
+                publish(msg, exchange=exchange, routing_key=routing_key)
             self._drain_confirms(conn)
             now = time.monotonic()
             if now - last_beat > heartbeat:
@@ -593,6 +596,17 @@ class _RabbitConsumer(Consumer):
 
 # --- the transport ------------------------------------------------------------------
 
+_transports: weakref.WeakSet = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for transport in list(_transports):
+        transport.forked()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
 
 class RabbitTransport(Transport):
     """RabbitMQ via kombu (see the module docstring for what it guarantees)."""
@@ -648,6 +662,19 @@ class RabbitTransport(Transport):
         self.first_connection: kombu.Connection | None = None
         #: notifications that could not be sent before ``close`` gave up on them
         self.unsent: list[tuple[str, str, bytes]] = []
+        _transports.add(self)
+
+    def forked(self) -> None:
+        """In a child process (a pre-forking server's worker): start afresh.
+
+        The parent's connection and publisher thread are not ours: the socket
+        is left alone (closing it would close the parent's), the thread does
+        not exist here, and what the parent had buffered is the parent's to
+        send. The next ``send`` connects anew.
+        """
+        self._lock = threading.Lock()
+        self._publisher = None
+        self.first_connection = None
 
     def declare(self, conn: kombu.Connection, exchange: str) -> None:
         """Declare the topic exchange ``exchange``."""

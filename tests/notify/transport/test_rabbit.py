@@ -226,3 +226,30 @@ def test_cluster_url_fails_over_to_a_live_host(rabbit_url, names):
             wait_until(lambda: counting.seen == [1], 15, "the message via the second host")
     finally:
         transport.close()
+
+
+@pytest.mark.filterwarnings("ignore:Using fork:DeprecationWarning")  # eventlet, via oslo
+def test_a_forked_worker_publishes_on_its_own_connection(rabbit_url, names):
+    """Pre-forking servers build the app (and its notifier) before forking workers."""
+    import os
+
+    topic = names.topic("fork")
+    transport = get_transport(rabbit_url)
+    notifier = Notifier(transport, "p", topics=[topic])  # connected in the parent
+    counting = Counting()
+    try:
+        with Listener(get_transport(rabbit_url), [topic], [counting], poll_interval=0.05):
+            pid = os.fork()
+            if pid == 0:  # the worker: send, wait for the confirm, leave without cleanup
+                try:
+                    notifier.info({}, "e", {"i": 1})
+                    os._exit(0 if notifier.flush(20) else 3)
+                except BaseException:  # noqa: BLE001
+                    os._exit(4)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            notifier.info({}, "e", {"i": 2})  # the parent's connection is still its own
+            assert notifier.flush(10)
+            wait_until(lambda: sorted(counting.seen) == [1, 2], 15, "both processes' messages")
+    finally:
+        transport.close()

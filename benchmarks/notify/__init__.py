@@ -1,0 +1,1 @@
+"""Notification benchmarks: carya.notify against oslo.messaging on the same RabbitMQ."""

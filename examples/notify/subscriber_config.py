@@ -1,0 +1,16 @@
+"""Config of the alarm service (the subscriber): ``carya listen subscriber_config.py``."""
+
+import os
+
+notifications = {
+    # the same bus as the deployer: unset means the embedded default for both
+    "transport_url": os.environ.get("CARYA_NOTIFY_URL") or None,
+    "listeners": {
+        "alarms": {
+            "topics": ["deployments"],
+            "pool": "alarming",
+            "endpoints": ["alarms.endpoints:creator", "alarms.endpoints:sender"],
+            "max_retries": 3,
+        },
+    },
+}
