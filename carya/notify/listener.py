@@ -189,7 +189,12 @@ class Listener:
                 for delivery in deliveries:
                     if self._stopping.is_set():
                         break  # the rest go back to the queue when the consumer closes
-                    self.handle(delivery)
+                    try:
+                        self.handle(delivery)
+                    except Exception:  # noqa: BLE001 - settling failed: it will come again
+                        LOG.exception("listener %s: could not settle a message from %s; it "
+                                      "stays in its queue and will be delivered again",
+                                      self.name, delivery.queue)
         finally:
             try:
                 consumer.close()

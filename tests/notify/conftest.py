@@ -75,10 +75,12 @@ def broker_stopped() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def rabbit_url() -> str:
-    """The real broker's URL; it must be up (scripts/ci-deps starts it), never skipped."""
+def rabbit_url() -> Iterator[str]:
+    """The real broker's URL; it must be up (scripts/ci-deps starts it), never skipped.
+    It is up again when the session ends, whatever a fault test did to it."""
     ensure_rabbit_up()
-    return RABBIT_URL
+    yield RABBIT_URL
+    ensure_rabbit_up()
 
 
 @pytest.fixture
