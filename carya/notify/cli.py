@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from .errors import BrokerUnavailable, NotificationConfigError, NotifyError
 
-__all__ = ["add_listen_arguments", "listen_main", "main"]
+__all__ = ["add_parser", "add_listen_arguments", "listen_main", "main"]
 
 LOG = logging.getLogger("carya.notify.cli")
 
@@ -38,6 +38,18 @@ def add_listen_arguments(parser: argparse.ArgumentParser) -> None:
                         help="put the listeners' dead letters back in their queues, then exit")
     parser.add_argument("--stop-timeout", type=float, default=30.0, metavar="SECONDS",
                         help="how long to wait for messages in hand at shutdown (default 30)")
+
+
+def add_parser(sub: argparse._SubParsersAction,
+               parents: Sequence[argparse.ArgumentParser] = ()) -> argparse.ArgumentParser:
+    """Register ``listen`` on the ``carya`` command's sub-parsers (carya.cli's protocol)."""
+    parser = sub.add_parser("listen", parents=list(parents),
+                            help="run the notification listeners a config declares",
+                            description=__doc__.split("\n\n", 1)[1],
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_listen_arguments(parser)
+    parser.set_defaults(func=listen_main)
+    return parser
 
 
 def listen_main(args: argparse.Namespace) -> int:
@@ -115,10 +127,7 @@ def _run(listeners: list, stop_timeout: float) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m carya.notify listen CONFIG`` (the same as ``carya listen CONFIG``)."""
     parser = argparse.ArgumentParser(prog="python -m carya.notify")
-    sub = parser.add_subparsers(dest="command", required=True)
-    listen = sub.add_parser("listen", help="run the notification listeners a config declares")
-    add_listen_arguments(listen)
-    listen.set_defaults(func=listen_main)
+    add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO,

@@ -114,3 +114,18 @@ def test_dead_letters_are_listed_and_replayed(service, capsys):
     assert listen_main(parser.parse_args([str(tmp_path / "config.py"), "--replay"])) == 0
     assert "audit: 1 dead letter(s) replayed" in capsys.readouterr().out
     assert transport.pending("audit") == 1 and transport.dead_letters("audit") == []
+
+
+def test_add_parser_plugs_into_the_carya_command_protocol(service, capsys):
+    """carya.cli builds sub-commands with ``add_parser(sub, [common])`` and calls
+    ``args.func(args)``; ``listen`` follows that protocol."""
+    from carya.notify.cli import add_parser
+
+    tmp_path, _ = service
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(prog="carya", parents=[common])
+    add_parser(parser.add_subparsers(dest="command", required=True), [common])
+    args = parser.parse_args(["listen", str(tmp_path / "config.py"), "--dead-letters"])
+    assert args.func is listen_main and args.func(args) == 0
+    assert capsys.readouterr().out == ""  # no dead letters yet

@@ -156,6 +156,7 @@ def test_broker_stopped_and_started_mid_stream_loses_nothing(rabbit_url, names, 
     duplicates = len(counting.seen) - total
     assert 0 <= duplicates <= 64  # at least once: at most what was in flight when it went
     assert "lost RabbitMQ" in caplog.text and "reconnected" in caplog.text
+    assert "guest:guest@" not in caplog.text  # the URL is logged, its password never
 
 
 def test_buffer_is_bounded_while_the_broker_is_away(rabbit_url, names):
