@@ -1,4 +1,4 @@
-"""``carya listen CONFIG`` (run here as ``python -m carya.notify listen``, the same function)."""
+"""``carya listen CONFIG``, run as the real ``carya`` command (``python -m carya listen``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def service(tmp_path):
 
 
 def _listen(*args):
-    return subprocess.Popen([sys.executable, "-m", "carya.notify", "listen", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "carya", "listen", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
