@@ -205,8 +205,13 @@ class App:
             if body is not None:
                 self.materialize(state, body)
                 body = None
-            for hook in chain.after:
-                hook(state)
+            try:
+                for hook in chain.after:
+                    hook(state)
+            except Exception as error:  # noqa: BLE001 - a broken hook is a 500, not a crash
+                state.response = error_response(
+                    error, state.environ, self.debug, self.error_formatter
+                )
         return body
 
     def route(self, state: State) -> tuple[Handler, Any, Any]:

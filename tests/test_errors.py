@@ -156,3 +156,14 @@ def test_broken_error_page_falls_back_to_original(client):
     app = client(Root(), errors={404: "/boom"})
     resp = app.get("/nowhere", status=404)
     assert "secret" not in resp.text
+
+
+def test_failing_after_hook_is_a_500_not_a_crash(client):
+    from carya.hooks import PecanHook
+
+    class Broken(PecanHook):
+        def after(self, state):
+            raise RuntimeError("hook bug")
+
+    resp = client(Root(), hooks=[Broken()]).get("/target", status=500)
+    assert "hook bug" not in resp.text
