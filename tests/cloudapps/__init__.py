@@ -1,0 +1,1 @@
+"""Tests of the seed-000 system (examples/cloudapps)."""

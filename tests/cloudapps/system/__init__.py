@@ -1,0 +1,1 @@
+"""The whole cloudapps system running: launcher, Apache + RabbitMQ + PostgreSQL, scale-out."""
