@@ -1,0 +1,195 @@
+"""The compute API through its whole INI pipeline (WebTest): servers, actions, flavors,
+images, validation, policy, microversions, and the notifications the API publishes."""
+
+from __future__ import annotations
+
+import json
+
+from cloudapps.cloud import db
+from sqlalchemy import update
+
+from .conftest import ADMIN, ALICE, BOB, MEMBER_TOKEN, READER
+
+IMAGE = db.IMAGES[0]["id"]
+
+
+def create(api, headers=ALICE, **server):
+    body = {"server": {"name": "web-1", "imageRef": IMAGE, "flavorRef": "1", **server}}
+    return api.post_json("/v2.1/servers", body, headers=headers, status=202).json["server"]["id"]
+
+
+def set_status(engine, server_id, status):
+    with engine.begin() as conn:
+        conn.execute(update(db.servers).where(db.servers.c.id == server_id)
+                     .values(status=status, task_state=None, due_at=None))
+
+
+def error_message(response) -> str:
+    (fault,) = response.json.values()
+    return fault["message"]
+
+
+def test_versions_document_at_root(api):
+    versions = api.get("/").json["versions"]
+    assert [(v["id"], v["min_version"], v["version"]) for v in versions] == [
+        ("v2.1", "2.1", "2.2")]
+    assert versions[0]["links"][0]["href"].endswith("/v2.1/")
+
+
+def test_create_list_show_delete(api, collector):
+    server_id = create(api, metadata={"deployment_id": "d-1"})
+    listed = api.get("/v2.1/servers", headers=ALICE).json["servers"]
+    assert [s["id"] for s in listed] == [server_id]
+    detail = api.get("/v2.1/servers/detail", headers=ALICE).json["servers"]
+    assert detail[0]["status"] == "BUILD" and detail[0]["metadata"] == {"deployment_id": "d-1"}
+    shown = api.get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
+    assert shown["name"] == "web-1" and shown["tenant_id"] == "demo"
+    assert shown["flavor"] == {"id": "1"} and shown["image"] == {"id": IMAGE}
+    api.delete(f"/v2.1/servers/{server_id}", headers=ALICE, status=204)
+    collector.wait_for(server_id, "compute.instance.delete.start")
+    start = [p for _, t, p in collector.notes if t == "compute.instance.create.start"][0]
+    assert start["state"] == "building" and start["tenant_id"] == "demo"
+    assert start["metadata"] == {"deployment_id": "d-1"} and start["flavor_id"] == "1"
+
+
+def test_flavor_and_image_by_name_or_link(api):
+    server_id = create(api, imageRef="ubuntu-22.04",
+                       flavorRef="http://localhost/v2.1/flavors/2")
+    shown = api.get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
+    assert shown["flavor"]["id"] == "2" and shown["image"]["id"] == db.IMAGES[1]["id"]
+
+
+def test_unknown_flavor_or_image_is_a_clear_400(api):
+    body = {"server": {"name": "x", "imageRef": IMAGE, "flavorRef": "m9.huge"}}
+    resp = api.post_json("/v2.1/servers", body, headers=ALICE, status=400)
+    assert "flavor 'm9.huge' does not exist" in error_message(resp)
+    body["server"].update(flavorRef="1", imageRef="windows")
+    resp = api.post_json("/v2.1/servers", body, headers=ALICE, status=400)
+    assert "image 'windows' does not exist" in error_message(resp)
+    assert api.get("/v2.1/servers", headers=ALICE).json["servers"] == []
+
+
+def test_create_validation(api):
+    resp = api.post_json("/v2.1/servers", {"server": {"name": "x", "flavorRef": "1"}},
+                         headers=ALICE, status=400)
+    assert "'imageRef' is a required property" in error_message(resp)
+    resp = api.post_json("/v2.1/servers", {"server": {"name": "", "imageRef": IMAGE,
+                                                      "flavorRef": "1"}},
+                         headers=ALICE, status=400)
+    assert "server/name" in error_message(resp)
+    resp = api.post_json("/v2.1/servers", {"server": {"name": "x", "imageRef": IMAGE,
+                                                      "flavorRef": "1", "color": "red"}},
+                         headers=ALICE, status=400)
+    assert "color" in error_message(resp)
+    resp = api.post("/v2.1/servers", "{not json", headers={**ALICE,
+                    "Content-Type": "application/json"}, status=400)
+    assert "Traceback" not in resp.text
+
+
+def test_actions_validation_and_conflicts(api, engine):
+    server_id = create(api)
+    url = f"/v2.1/servers/{server_id}/action"
+    resp = api.post_json(url, {"reboot": {"type": "SOFT"}}, headers=ALICE, status=409)
+    assert "vm_state building" in error_message(resp)
+    set_status(engine, server_id, "ACTIVE")
+    resp = api.post_json(url, {"reboot": {"type": "GENTLE"}}, headers=ALICE, status=400)
+    assert "reboot/type" in error_message(resp)
+    resp = api.post_json(url, {"os-stop": {"now": True}}, headers=ALICE, status=400)
+    assert "os-stop" in error_message(resp)
+    resp = api.post_json(url, {"explode": None}, headers=ALICE, status=400)
+    assert "no such action: explode" in error_message(resp)
+    resp = api.post_json(url, {"createImage": {}}, headers=ALICE, status=400)
+    assert "'name' is a required property" in error_message(resp)
+    api.post_json(url, {"os-start": None}, headers=ALICE, status=409)  # already running
+    api.post_json(url, {"reboot": {"type": "HARD"}}, headers=ALICE, status=202)
+    shown = api.get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
+    assert shown["OS-EXT-STS:task_state"] == "rebooting"
+    api.post_json(url, {"os-stop": None}, headers=ALICE, status=409)  # busy rebooting
+
+
+def test_create_image_adds_a_saving_image(api, engine):
+    server_id = create(api)
+    set_status(engine, server_id, "ACTIVE")
+    resp = api.post_json(f"/v2.1/servers/{server_id}/action",
+                         {"createImage": {"name": "snap"}}, headers=ALICE, status=202)
+    image_id = resp.json["image_id"]
+    image = api.get(f"/v2.1/images/{image_id}", headers=ALICE).json["image"]
+    assert image["status"] == "SAVING" and image["server"] == {"id": server_id}
+    api.get(f"/v2.1/images/{image_id}", headers=BOB, status=404)  # other project
+    body = {"server": {"name": "y", "imageRef": image_id, "flavorRef": "1"}}
+    resp = api.post_json("/v2.1/servers", body, headers=ALICE, status=400)
+    assert "not active" in error_message(resp)
+
+
+def test_other_projects_servers_are_404(api, engine):
+    server_id = create(api)
+    set_status(engine, server_id, "ACTIVE")
+    api.get(f"/v2.1/servers/{server_id}", headers=BOB, status=404)
+    api.delete(f"/v2.1/servers/{server_id}", headers=BOB, status=404)
+    api.post_json(f"/v2.1/servers/{server_id}/action", {"os-stop": None}, headers=BOB,
+                  status=404)
+    assert api.get("/v2.1/servers", headers=BOB).json["servers"] == []
+    # admin sees everything, but lists other projects only when asking for all_tenants
+    assert api.get(f"/v2.1/servers/{server_id}", headers=ADMIN).status_int == 200
+    assert api.get("/v2.1/servers", headers=ADMIN).json["servers"] == []
+    everyone = api.get("/v2.1/servers?all_tenants=1", headers=ADMIN).json["servers"]
+    assert [s["id"] for s in everyone] == [server_id]
+    resp = api.get("/v2.1/servers?all_tenants=1", headers=ALICE, status=403)
+    assert "get_all_tenants" in error_message(resp)
+
+
+def test_reader_may_look_but_not_act(keystone_api, engine):
+    server_id = create(keystone_api, headers=MEMBER_TOKEN)
+    set_status(engine, server_id, "ACTIVE")
+    listed = keystone_api.get("/v2.1/servers", headers=READER).json["servers"]
+    assert [s["id"] for s in listed] == [server_id]
+    keystone_api.get(f"/v2.1/servers/{server_id}", headers=READER, status=200)
+    keystone_api.get("/v2.1/flavors", headers=READER, status=200)
+    body = {"server": {"name": "x", "imageRef": IMAGE, "flavorRef": "1"}}
+    resp = keystone_api.post_json("/v2.1/servers", body, headers=READER, status=403)
+    assert "os_compute_api:servers:create" in error_message(resp)
+    keystone_api.post_json(f"/v2.1/servers/{server_id}/action", {"os-stop": None},
+                           headers=READER, status=403)
+    keystone_api.delete(f"/v2.1/servers/{server_id}", headers=READER, status=403)
+    keystone_api.get("/v2.1/servers", status=401)  # no token at all
+    keystone_api.get("/v2.1/servers", headers={"X-Auth-Token": "forged"}, status=401)
+
+
+def test_policy_file_overrides_defaults(cloud_env, engine, tmp_path, monkeypatch):
+    from webtest import TestApp
+
+    from carya.paste import loadapp
+
+    from .conftest import INI
+
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"os_compute_api:servers:create": "rule:admin_api"}))
+    monkeypatch.setenv("CLOUDAPPS_CLOUD_POLICY", str(path))
+    api = TestApp(loadapp(INI, "osapi_compute"))
+    body = {"server": {"name": "x", "imageRef": IMAGE, "flavorRef": "1"}}
+    api.post_json("/v2.1/servers", body, headers=ALICE, status=403)
+    api.post_json("/v2.1/servers", body, headers=ADMIN, status=202)
+
+
+def test_microversion_adds_progress(api):
+    server_id = create(api)
+    old = api.get(f"/v2.1/servers/{server_id}", headers=ALICE)
+    assert "progress" not in old.json["server"]
+    assert old.headers["OpenStack-API-Version"] == "compute 2.1"
+    new = api.get(f"/v2.1/servers/{server_id}",
+                  headers={**ALICE, "OpenStack-API-Version": "compute 2.2"})
+    assert new.json["server"]["progress"] == 0
+    assert new.headers["OpenStack-API-Version"] == "compute 2.2"
+    api.get(f"/v2.1/servers/{server_id}",
+            headers={**ALICE, "OpenStack-API-Version": "compute 2.9"}, status=406)
+
+
+def test_flavors_and_images_read_only(api):
+    flavors = api.get("/v2.1/flavors/detail", headers=ALICE).json["flavors"]
+    assert {"id": "99", "name": "m1.fail", "vcpus": 1, "ram": 256, "disk": 1} in flavors
+    assert api.get("/v2.1/flavors/2", headers=ALICE).json["flavor"]["name"] == "m1.small"
+    api.get("/v2.1/flavors/1234", headers=ALICE, status=404)
+    names = [i["name"] for i in api.get("/v2.1/images", headers=ALICE).json["images"]]
+    assert names == sorted(i["name"] for i in db.IMAGES)
+    api.post_json("/v2.1/flavors", {"flavor": {}}, headers=ADMIN, status=(404, 405))
+    api.delete(f"/v2.1/images/{IMAGE}", headers=ADMIN, status=(404, 405))
