@@ -174,11 +174,16 @@ class System:
     def start(self) -> None:
         os.makedirs(self.log_dir, exist_ok=True)
         for child in self.children:
-            with open(self.log_path(child), "w") as log:
-                self.procs[child.name] = subprocess.Popen(
-                    child.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                    env=self.env, cwd=self.cwd, start_new_session=True,
-                    preexec_fn=_die_with_parent)
+            self.start_child(child, restart=False)
+
+    def start_child(self, child: Child, restart: bool = True) -> subprocess.Popen:
+        """Start ``child`` (again, after it exited: its log is appended to)."""
+        with open(self.log_path(child), "a" if restart else "w") as log:
+            proc = subprocess.Popen(
+                child.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=_die_with_parent)
+        self.procs[child.name] = proc
+        return proc
 
     def dead(self) -> Child | None:
         """The first child that has exited, if any."""
@@ -294,3 +299,70 @@ def up(state_dir: str = "var", base_port: int | None = None, timeout: float = 60
         say(f"had to kill: {', '.join(killed)}")
     say("stopped" if status == 0 else "stopped after a failure")
     return status
+
+
+# --- the same system under Apache mod_wsgi -------------------------------------------
+
+#: service -> (config the app.wsgi loads, daemon process group name)
+APACHE_APPS = {
+    "cloud": (os.path.join(ETC, "cloud", "api-paste.ini") + "#osapi_compute", "cloudapps_cloud"),
+    "deployer": (os.path.join(ETC, "deployer", "config.py"), "cloudapps_deployer"),
+    "alarms": (os.path.join(ETC, "alarms", "config.py"), "cloudapps_alarms"),
+}
+
+
+def app_wsgi(config: str, env: Mapping[str, str]) -> str:
+    """The ``app.wsgi`` of one service: carya's own entry point, settings first.
+
+    mod_wsgi daemon processes see neither the shell's nor Apache's environment
+    (``SetEnv`` only reaches the request's WSGI environ, too late for a config
+    read at load time), so the ``CLOUDAPPS_*`` settings are written into the file
+    and put into ``os.environ`` before ``deploy()``/``loadapp()`` reads them.
+    """
+    from carya.cli.apache import render_wsgi
+    from carya.cli.loading import parse_spec
+
+    text = render_wsgi(parse_spec(config))
+    doc, _, body = text.partition('"""\n\n')
+    settings_lines = "".join(f"    {key!r}: {value!r},\n" for key, value in sorted(env.items()))
+    return (f'{doc}"""\n\nimport os\n\n'
+            "# Written by `python -m cloudapps apache-site`: the daemons' settings (DESIGN.md).\n"
+            f"os.environ.update({{\n{settings_lines}}})\n\n{body}")
+
+
+def apache_site(out_dir: str, ports: Ports, env: Mapping[str, str], user: str | None = None,
+                group: str | None = None, processes_per_app: int = 1, threads: int = 4,
+                python: str = sys.executable) -> str:
+    """Write one ``app.wsgi`` per service and a site of three VirtualHosts; return its path.
+
+    Each VirtualHost comes from ``carya apache-conf`` (its own WSGIDaemonProcess and
+    WSGIProcessGroup, ``WSGIApplicationGroup %{GLOBAL}``) on the service's port. The
+    settings given in ``env`` (every ``CLOUDAPPS_*`` key) plus the URLs of the
+    services on ``ports`` are baked into each app.wsgi.
+    """
+    settings_env = {k: v for k, v in env.items() if k.startswith("CLOUDAPPS_")}
+    settings_env["CLOUDAPPS_CLOUD_URL"] = f"http://127.0.0.1:{ports.cloud}/v2.1"
+    settings_env["CLOUDAPPS_ALARMS_URL"] = f"http://127.0.0.1:{ports.alarms}"
+    sites = []
+    for service, (config, name) in APACHE_APPS.items():
+        directory = os.path.join(out_dir, service)
+        os.makedirs(directory, exist_ok=True)
+        wsgi = os.path.join(directory, "app.wsgi")
+        with open(wsgi, "w", encoding="utf-8") as handle:
+            handle.write(app_wsgi(config, settings_env))
+        cmd = [python, "-m", "carya", "apache-conf", config, "--no-check", "--name", name,
+               "--port", str(getattr(ports, service)), "--processes", str(processes_per_app),
+               "--threads", str(threads), "--python-home", sys.prefix,
+               "--wsgi-file", wsgi, "--log-dir", out_dir]
+        if user:
+            cmd += ["--user", user]
+        if group:
+            cmd += ["--group", group]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise LaunchError(f"carya apache-conf {config} failed: {done.stderr.strip()}")
+        sites.append(done.stdout)
+    site = os.path.join(out_dir, "cloudapps.conf")
+    with open(site, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(sites))
+    return site

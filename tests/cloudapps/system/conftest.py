@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -277,3 +278,72 @@ def webhook() -> Iterator[Receiver]:
         yield receiver
     finally:
         receiver.close()
+
+
+# --- RabbitMQ and PostgreSQL, private to one test ---------------------------------------
+
+
+@pytest.fixture
+def rabbit_vhost() -> Iterator[str]:
+    """A fresh RabbitMQ virtual host (so runs never share queues); deleted afterwards,
+    with every exchange and queue the system declared in it."""
+    from tests.notify.conftest import ensure_rabbit_up, rabbitmqctl
+
+    ensure_rabbit_up()
+    name = f"cloudapps-{uuid.uuid4().hex[:12]}"
+    rabbitmqctl("add_vhost", name)
+    try:
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+        yield f"rabbit://guest:guest@127.0.0.1:5672/{name}"
+    finally:
+        rabbitmqctl("delete_vhost", name)
+
+
+def rabbit_queues(url: str) -> dict[str, int]:
+    """Queue name -> messages ready, in the URL's virtual host."""
+    from tests.notify.conftest import rabbitmqctl
+
+    vhost = url.rsplit("/", 1)[1]
+    out = rabbitmqctl("list_queues", "-p", vhost, "-q", "--no-table-headers", "name", "messages")
+    return {line.split()[0]: int(line.split()[1]) for line in out.splitlines() if line.strip()}
+
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def pg_connect(conninfo: str = PG_ADMIN):
+    import psycopg
+
+    try:
+        return psycopg.connect(conninfo, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 refused user postgres ({error}); "
+                    "run scripts/ci-deps")
+
+
+@pytest.fixture
+def pg_databases() -> Iterator[dict[str, str]]:
+    """One new PostgreSQL database per service (SQLAlchemy URLs); dropped afterwards."""
+    tag = uuid.uuid4().hex[:10]
+    names = {service: f"cloudapps_{tag}_{service}" for service in ("cloud", "deployer", "alarms")}
+    with pg_connect() as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {service: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+               for service, name in names.items()}
+    finally:
+        with pg_connect() as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_tables(url: str) -> set[str]:
+    dbname = url.rsplit("/", 1)[1]
+    with pg_connect(f"host=127.0.0.1 port=5432 user=postgres dbname={dbname}") as conn:
+        rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row[0] for row in rows}
+
+
+def pg_db_env(urls: dict[str, str]) -> dict[str, str]:
+    return {f"CLOUDAPPS_{service.upper()}_DB": url for service, url in urls.items()}
