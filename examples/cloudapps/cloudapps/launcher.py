@@ -311,6 +311,10 @@ APACHE_APPS = {
 }
 
 
+COMBINED_LOG = (r'LogFormat "%h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""'
+                " combined")
+
+
 def app_wsgi(config: str, env: Mapping[str, str]) -> str:
     """The ``app.wsgi`` of one service: carya's own entry point, settings first.
 
@@ -364,5 +368,8 @@ def apache_site(out_dir: str, ports: Ports, env: Mapping[str, str], user: str | 
         sites.append(done.stdout)
     site = os.path.join(out_dir, "cloudapps.conf")
     with open(site, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(sites))
+        # Debian's apache2.conf defines the vhosts' "combined" format; a minimal
+        # httpd.conf (examples/apache/httpd.conf) does not, so the site says it too.
+        handle.write("# cloudapps under Apache mod_wsgi: `python -m cloudapps apache-site`.\n"
+                     f"{COMBINED_LOG}\n\n" + "\n".join(sites))
     return site

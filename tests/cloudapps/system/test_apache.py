@@ -111,11 +111,11 @@ def test_system_under_apache_mod_wsgi_rabbitmq_postgresql(apache_dir, rabbit_vho
             assert all(s["status"] == "ACTIVE" for s in done["servers"]), done
 
             # It really went through Apache, RabbitMQ and PostgreSQL.
-            with open(os.path.join(apache_dir, "cloudapps_deployer_access.log")) as handle:
+            with open(os.path.join(site_dir, "cloudapps_deployer_access.log")) as handle:
                 assert "POST /v1/deployments" in handle.read()
-            with open(os.path.join(apache_dir, "cloudapps_alarms_access.log")) as handle:
+            with open(os.path.join(site_dir, "cloudapps_alarms_access.log")) as handle:
                 assert "POST /v2/alarms" in handle.read()
-            with open(os.path.join(apache_dir, "cloudapps_cloud_access.log")) as handle:
+            with open(os.path.join(site_dir, "cloudapps_cloud_access.log")) as handle:
                 assert "POST /v2.1/servers" in handle.read()
             for service, url in pg_databases.items():
                 assert "schema_version" in pg_tables(url), f"{service} is not in PostgreSQL"
