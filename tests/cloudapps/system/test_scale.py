@@ -11,6 +11,7 @@ events flow and started again: no alarm is lost.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from collections import Counter
@@ -103,6 +104,15 @@ def test_two_of_each_worker_share_the_work_nothing_twice_nothing_lost(state_dir,
         counts = deployment_ids(hook_calls(webhook, done["id"]))
         assert set(counts) == ids
         assert max(counts.values()) == 1, f"processed twice: {counts}"
+        # Each server's build was finished by exactly one of the two compute workers.
+        builds = Counter()
+        for child in system.children:
+            if child.name.startswith("cloud compute worker"):
+                with open(system.log_path(child)) as handle:
+                    builds.update(re.findall(r"server ([0-9a-f-]{36}): BUILD -> ", handle.read()))
+        servers = {s["id"] for d in made for s in flows.deployment(ports.deployer, d["id"])
+                   ["servers"]}
+        assert set(builds) == servers and max(builds.values()) == 1, builds
         for name, proc in system.procs.items():
             assert proc.poll() is None, f"{name} died\n{logs(system)}"
 
