@@ -1,0 +1,212 @@
+// The deployer's GUI: plain DOM code, no build step. Talks only to this origin:
+// /v1/catalog, /v1/deployments (polled every second), /v1/alarms (the proxy).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+const POLL_MS = 1000;
+const ALARM_POLL_MS = 3000;
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null) node.setAttribute(key, value);
+  }
+  for (const child of children) if (child) node.append(child);
+  return node;
+}
+
+// A fetch that always resolves to {ok, status, body, message}: the server's JSON
+// error message when it sent one, else a sentence about what went wrong.
+async function call(method, url, body) {
+  const init = { method, headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let resp;
+  try {
+    resp = await fetch(url, init);
+  } catch (err) {
+    return { ok: false, status: 0, body: null, message: `The deployer is not reachable (${err.message}).` };
+  }
+  let data = null;
+  try { data = await resp.json(); } catch (err) { data = null; }
+  const message = data && data.error ? (data.error.message || String(data.error))
+    : `${method} ${url} failed: HTTP ${resp.status}`;
+  return { ok: resp.ok, status: resp.status, body: data, message };
+}
+
+function showError(id, message) {
+  const node = $(id);
+  node.textContent = message || "";
+  node.hidden = !message;
+}
+
+// --- the form --------------------------------------------------------------------------------
+
+function fill(select, items, label) {
+  select.replaceChildren(...items.map((item) => el("option", { value: item.id || item.name, text: label(item) })));
+}
+
+async function loadCatalog() {
+  const res = await call("GET", "/v1/catalog");
+  if (!res.ok) {
+    showError("form-error", `Cannot load the catalog: ${res.message}`);
+    return false;
+  }
+  const cat = res.body;
+  fill($("template"), cat.templates, (t) => `${t.name} (${t.description})`);
+  fill($("image"), cat.images, (i) => i.name);
+  fill($("flavor"), cat.flavors, (f) => (f.vcpus ? `${f.name} (${f.vcpus} vCPU, ${f.ram} MB)` : f.name));
+  $("instances").max = cat.max_instances;
+  showError("form-error", "");
+  return true;
+}
+
+async function deploy(event) {
+  event.preventDefault();
+  const raw = $("instances").value.trim();
+  const instances = /^-?\d+$/.test(raw) ? Number(raw) : raw;
+  const body = {
+    template: $("template").value,
+    image: $("image").value,
+    flavor: $("flavor").value,
+    instances,
+  };
+  const name = $("name").value.trim();
+  if (name) body.name = name;
+  $("deploy").disabled = true;
+  $("form-status").textContent = "Deploying…";
+  showError("form-error", "");
+  const res = await call("POST", "/v1/deployments", body);
+  $("deploy").disabled = false;
+  if (!res.ok) {
+    $("form-status").textContent = "";
+    showError("form-error", res.message);
+    return;
+  }
+  const d = res.body.deployment;
+  $("form-status").textContent = `Deployment ${d.name} is ${d.state}.`;
+  if (d.state === "error") showError("form-error", d.error);
+  refreshDeployments();
+}
+
+// --- deployments ------------------------------------------------------------------------------
+
+async function scale(d, input) {
+  const res = await call("PUT", `/v1/deployments/${d.id}`, { instances: Number(input.value) });
+  showError("deployments-error", res.ok ? "" : res.message);
+  refreshDeployments();
+}
+
+async function remove(d) {
+  const res = await call("DELETE", `/v1/deployments/${d.id}`);
+  showError("deployments-error", res.ok ? "" : res.message);
+  refreshDeployments();
+}
+
+function row(d) {
+  const servers = el("ul", { class: "servers" },
+    ...d.servers.map((s) => el("li", { "data-testid": "server", "data-role": s.role, "data-status": s.status },
+      el("span", { text: `${s.role} ${s.name}: ` }),
+      el("span", { class: `server-${s.status}`, text: s.status }),
+      s.fault ? el("span", { class: "reason", text: ` (${s.fault})` }) : null)));
+  const busy = ["creating", "updating", "deleting", "deleted"].includes(d.state);
+  const count = el("input", { type: "number", min: 1, max: 10, value: d.instances,
+    "aria-label": `Instances for ${d.name}`, "data-testid": "scale-count", style: "width:4.5em" });
+  const actions = el("td", {},
+    count,
+    el("button", { type: "button", class: "secondary", "data-testid": "scale", text: "Scale",
+      onclick: () => scale(d, count) }),
+    el("button", { type: "button", class: "secondary", "data-testid": "delete", text: "Delete",
+      onclick: () => remove(d) }));
+  if (busy) actions.querySelectorAll("button, input").forEach((n) => { n.disabled = true; });
+  return el("tr", { "data-testid": "deployment", "data-id": d.id, "data-name": d.name, "data-state": d.state },
+    el("td", { text: d.name }),
+    el("td", { text: `${d.template} × ${d.instances}` }),
+    el("td", { text: `${d.image.name} / ${d.flavor.name}` }),
+    el("td", {}, el("span", { class: `state state-${d.state}`, "data-testid": "state", text: d.state }),
+      d.error ? el("div", { class: "reason", "data-testid": "reason", text: d.error }) : null),
+    el("td", {}, servers),
+    actions);
+}
+
+async function refreshDeployments() {
+  const res = await call("GET", "/v1/deployments");
+  if (!res.ok) {
+    showError("deployments-error", `Cannot list deployments: ${res.message}`);
+    return;
+  }
+  if ($("deployments-error").textContent.startsWith("Cannot list")) showError("deployments-error", "");
+  const list = res.body.deployments;
+  const active = document.activeElement;
+  if (active && active.tagName === "INPUT" && active.closest("tr[data-id]")) return; // typing a count
+  $("deployments").tBodies[0].replaceChildren(...list.map(row));
+  $("no-deployments").hidden = list.length > 0;
+}
+
+// --- alarms -------------------------------------------------------------------------------------
+
+const openHistory = new Set();
+
+function listOf(body, key) {
+  if (Array.isArray(body)) return body;
+  if (body && Array.isArray(body[key])) return body[key];
+  return [];
+}
+
+async function loadHistory(id, target) {
+  const res = await call("GET", `/v1/alarms/${encodeURIComponent(id)}/history`);
+  if (!res.ok) { target.replaceChildren(el("li", { class: "error", text: res.message })); return; }
+  const items = listOf(res.body, "history");
+  target.replaceChildren(...(items.length ? items : [null]).map((h) => h === null
+    ? el("li", { text: "No history yet." })
+    : el("li", { "data-testid": "alarm-history-item",
+      text: `${h.timestamp || ""} ${h.type || ""} ${h.detail || h.reason || JSON.stringify(h)}` })));
+}
+
+async function refreshAlarms() {
+  const res = await call("GET", "/v1/alarms");
+  if (!res.ok) {
+    showError("alarms-error", res.status === 503 || res.status === 0
+      ? `The alarm service is not available: ${res.message}` : res.message);
+    return;
+  }
+  showError("alarms-error", "");
+  const alarms = listOf(res.body, "alarms");
+  $("no-alarms").hidden = alarms.length > 0;
+  $("alarms").replaceChildren(...alarms.map((a) => {
+    const id = a.alarm_id || a.id;
+    const history = el("ul", { "data-testid": "alarm-history" });
+    const details = el("details", { "data-testid": "alarm-details" },
+      el("summary", { text: "History" }), history);
+    if (openHistory.has(id)) { details.open = true; loadHistory(id, history); }
+    details.addEventListener("toggle", () => {
+      if (details.open) { openHistory.add(id); loadHistory(id, history); } else openHistory.delete(id);
+    });
+    return el("li", { "data-testid": "alarm", "data-id": id, "data-state": a.state },
+      el("span", { text: `${a.name} ` }),
+      el("span", { class: `alarm-${String(a.state).replace(" ", "-")}`, "data-testid": "alarm-state", text: a.state }),
+      a.state_reason ? el("div", { text: a.state_reason }) : null,
+      details);
+  }));
+}
+
+// --- start ------------------------------------------------------------------------------------------
+
+async function start() {
+  if (!(await loadCatalog())) setTimeout(start, 3000);
+  else {
+    refreshDeployments();
+    refreshAlarms();
+    setInterval(refreshDeployments, POLL_MS);
+    setInterval(refreshAlarms, ALARM_POLL_MS);
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("deploy-form").addEventListener("submit", deploy);
+  start();
+});
