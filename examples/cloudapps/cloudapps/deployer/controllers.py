@@ -66,28 +66,28 @@ class DeploymentsController(RestController):
     """``/v1/deployments``: GET all/one, POST create, PUT scale, DELETE tear down."""
 
     def __init__(self, deployer: Deployer):
-        self.d = deployer
+        self._d = deployer
 
     @expose("json")
     def get_all(self):
-        return {"deployments": service.listing(self.d.session)}
+        return {"deployments": service.listing(self._d.session)}
 
     @expose("json")
     def get_one(self, deployment_id):
-        row = service.get(self.d.session, deployment_id)
+        row = service.get(self._d.session, deployment_id)
         if row is None:
             return _error(404, f"no deployment {deployment_id}")
-        return {"deployment": service.view(self.d.session, row)}
+        return {"deployment": service.view(self._d.session, row)}
 
     @expose("json")
     def post(self):
         try:
-            spec = service.validate(_body(), self.d.cloud)
+            spec = service.validate(_body(), self._d.cloud)
         except service.InvalidInput as error:
             return _error(400, str(error))
         except CloudError as error:
             return _error(503, f"cannot check the request against the cloud: {error}")
-        deployment = service.create(self.d.session, self.d.cloud, self.d.notifier,
+        deployment = service.create(self._d.session, self._d.cloud, self._d.notifier,
                                     _context(), spec)
         response.status = 201
         response.headers["Location"] = f"{request.host_url}/v1/deployments/{deployment['id']}"
@@ -95,11 +95,11 @@ class DeploymentsController(RestController):
 
     @expose("json")
     def put(self, deployment_id):
-        row = service.get(self.d.session, deployment_id)
+        row = service.get(self._d.session, deployment_id)
         if row is None:
             return _error(404, f"no deployment {deployment_id}")
         try:
-            deployment = service.scale(self.d.session, self.d.cloud, self.d.notifier,
+            deployment = service.scale(self._d.session, self._d.cloud, self._d.notifier,
                                        _context(), row, _body())
         except service.InvalidInput as error:
             return _error(400, str(error))
@@ -109,11 +109,11 @@ class DeploymentsController(RestController):
 
     @expose("json")
     def delete(self, deployment_id):
-        row = service.get(self.d.session, deployment_id)
+        row = service.get(self._d.session, deployment_id)
         if row is None:
             return _error(404, f"no deployment {deployment_id}")
         try:
-            deployment = service.delete(self.d.session, self.d.cloud, self.d.notifier,
+            deployment = service.delete(self._d.session, self._d.cloud, self._d.notifier,
                                         _context(), row)
         except service.Conflict as error:
             return _error(409, str(error))
@@ -125,11 +125,11 @@ class CatalogController:
     """``/v1/catalog``: what the GUI offers (templates, the cloud's images and flavors)."""
 
     def __init__(self, deployer: Deployer):
-        self.d = deployer
+        self._d = deployer
 
     def get(self) -> Any:
         try:
-            images, flavors = self.d.cloud.images(), self.d.cloud.flavors()
+            images, flavors = self._d.cloud.images(), self._d.cloud.flavors()
         except CloudError as error:
             return _error(503, f"the cloud is not answering: {error}")
         return {
@@ -146,10 +146,10 @@ class AlarmsProxy:
     """``/v1/alarms`` and ``/v1/alarms/{id}/history``: GETs passed to the alarm service."""
 
     def __init__(self, deployer: Deployer):
-        self.d = deployer
+        self._d = deployer
 
     def _fetch(self, path: str) -> Any:
-        url = self.d.alarms_url.rstrip("/") + path
+        url = self._d.alarms_url.rstrip("/") + path
         req = urllib.request.Request(url, headers={"Accept": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - configured URL
@@ -159,7 +159,7 @@ class AlarmsProxy:
                           f"the alarm service answered {error.code} for {url}")
         except (OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
-            return _error(503, f"the alarm service at {self.d.alarms_url} is not reachable "
+            return _error(503, f"the alarm service at {self._d.alarms_url} is not reachable "
                                f"({reason})")
 
     def get(self, *parts: str) -> Any:
