@@ -72,11 +72,16 @@ def test_ctrl_c_stops_everything(state_dir):
 
 def test_kill_9_of_the_launcher_leaves_no_orphans(state_dir):
     """The kernel tells each child (PR_SET_PDEATHSIG); they shut down on their own."""
-    with launched(state_dir) as system:
+    system = start_launcher(state_dir)
+    try:
+        wait_up(system)
+        assert len(child_pids(system.proc.pid)) == 6
         system.remember_processes()
         system.proc.kill()
         system.proc.wait(timeout=10)
         system.assert_no_orphans(timeout=45)
+    finally:
+        system.kill_all()
 
 
 def test_a_process_failing_at_start_up_is_named(state_dir):
