@@ -6,7 +6,8 @@ after the commit loses no action: the :class:`ActionRunner` of any evaluator
 finds the row still pending and runs it. A runner *claims* a row before
 running it (an ``UPDATE ... WHERE claimed_at IS NULL OR claimed_at < lease``
 that must change one row), so two evaluators never run the same row at once;
-a claim left by a killed process expires after ``lease`` seconds.
+a claim left by a killed process expires after ``lease`` seconds, or at once
+when that process ran on this machine and is gone (:meth:`release_dead_claims`).
 
 * ``http://`` / ``https://``: POST the JSON body (DESIGN.md). 2xx is done;
   connection errors, timeouts, 408/425/429 and 5xx are retried up to
@@ -64,7 +65,7 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], attempts: int =
             error = f"HTTP {answer.code} {answer.reason}"
             if answer.code < 500 and answer.code not in RETRYABLE:
                 return Outcome(False, attempt, error)
-        except (urllib.error.URLError, OSError, socket.timeout) as failure:
+        except (TimeoutError, urllib.error.URLError, OSError) as failure:
             reason = getattr(failure, "reason", failure)
             error = f"{type(reason).__name__}: {reason}"
         except ValueError as failure:  # a URL urllib cannot use
@@ -74,6 +75,16 @@ def post_webhook(url: str, body: bytes, headers: dict[str, str], attempts: int =
                      attempts, error)
             time.sleep(backoff * 2 ** (attempt - 1))
     return Outcome(False, attempts, error)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ActionRunner:
@@ -86,6 +97,7 @@ class ActionRunner:
         self.lease = lease  # longer than the worst delivery (attempts * timeout + backoffs)
         self.interval = interval
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.host = socket.gethostname()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -112,6 +124,22 @@ class ActionRunner:
                 return []
             return list(conn.execute(select(db.actions).where(db.actions.c.id.in_(claimed))
                                      .order_by(db.actions.c.id)))
+
+    def release_dead_claims(self) -> int:
+        """Free pending rows claimed by a process of this host that no longer runs."""
+        query = select(db.actions.c.id, db.actions.c.claimed_by).where(
+            db.actions.c.status == "pending", db.actions.c.claimed_at.is_not(None),
+            db.actions.c.claimed_by.like(f"{self.host}:%"))
+        freed = 0
+        with self.engine.begin() as conn:
+            for action_id, owner in conn.execute(query).all():
+                pid = owner.split(":")[1]
+                if not pid.isdigit() or _alive(int(pid)):
+                    continue
+                freed += conn.execute(update(db.actions).where(
+                    db.actions.c.id == action_id, db.actions.c.claimed_by == owner)
+                    .values(claimed_at=None, claimed_by=None)).rowcount
+        return freed
 
     def run_pending(self, ids: list[int] | None = None) -> int:
         """Run the pending actions (only ``ids`` if given) this runner can claim; how many."""
@@ -170,7 +198,14 @@ class ActionRunner:
             self._thread = None
 
     def _loop(self) -> None:
+        ticks = 0
         while not self._stop.is_set():
+            if ticks % 10 == 0:
+                try:
+                    self.release_dead_claims()
+                except Exception:  # noqa: BLE001
+                    LOG.exception("alarm actions: releasing dead claims failed")
+            ticks += 1
             self._wake.wait(self.interval)
             self._wake.clear()
             try:

@@ -15,7 +15,8 @@ definitions map them). A field the event lacks makes its condition false,
 Comparisons: numbers compare as numbers (a numeric string in the event
 compares with a number in the query), otherwise as strings; ``eq``/``ne``
 between a string and a number compare their text. Values that cannot be
-ordered make ``lt``/``le``/``gt``/``ge`` false rather than an error.
+ordered (a word against a number) make ``lt``/``le``/``gt``/``ge`` false
+rather than an error.
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def _compare(op: str, actual: Any, expected: Any) -> bool:
         a, b = _number(actual), _number(expected)
         if a is not None and b is not None:
             return compare(a, b)
+        if op not in ("eq", "ne"):
+            return False  # "error" > 1 is no answer, not a match
     if isinstance(actual, (dict, list)) or isinstance(expected, (dict, list)):
         return op in ("eq", "ne") and compare(actual, expected)
     return compare(str(actual), str(expected))
