@@ -37,7 +37,8 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _reset_pg(url: str) -> None:
+def reset_pg(url: str) -> None:
+    """Drop the alarm service's tables: the next process migrates from scratch."""
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as conn:
         for table in ("alarm_actions_outbox", "alarm_history", "alarm_events", "alarms",
@@ -52,7 +53,7 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'alarms.sqlite'}"
     url = request.getfixturevalue("pg_url")
-    _reset_pg(url)
+    reset_pg(url)
     return url
 
 

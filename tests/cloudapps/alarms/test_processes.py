@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from carya.notify import Notifier, get_transport
-from tests.cloudapps.alarms.conftest import alarm_body
+from tests.cloudapps.alarms.conftest import alarm_body, reset_pg
 from tests.support import EXAMPLES, fetch, free_port, running
 
 CONFIG = os.path.join(EXAMPLES, "cloudapps", "etc", "alarms", "config.py")
@@ -40,11 +40,13 @@ def wait_until(check: Callable[[], object], timeout: float, what: str,
 class Service:
     """The alarm API on ``port`` and the evaluator (restartable), sharing ``env``."""
 
-    def __init__(self, state_dir: str):
+    def __init__(self, state_dir: str, db_url: str | None = None):
         self.state_dir = state_dir
         self.env = {**os.environ, "CLOUDAPPS_STATE_DIR": state_dir, "PYTHONUNBUFFERED": "1"}
         for key in ("CLOUDAPPS_ALARMS_DB", "CLOUDAPPS_TRANSPORT_URL"):
             self.env.pop(key, None)
+        if db_url:
+            self.env["CLOUDAPPS_ALARMS_DB"] = db_url
         self.url = f"embedded://{os.path.join(state_dir, 'notify.sqlite')}"
         self.port = free_port()
         self.listener: subprocess.Popen | None = None
@@ -85,9 +87,14 @@ class Service:
         return status, json.loads(text) if text else None
 
 
-@pytest.fixture
-def service(tmp_path) -> Iterator[Service]:
-    svc = Service(str(tmp_path))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def service(request, tmp_path) -> Iterator[Service]:
+    """The service on SQLite (the default URL) or on the session's PostgreSQL database."""
+    db_url = None
+    if request.param == "postgresql":
+        db_url = request.getfixturevalue("pg_url")
+        reset_pg(db_url)
+    svc = Service(str(tmp_path), db_url)
     cmd = [sys.executable, "-m", "carya", "serve", CONFIG, "--port", str(svc.port)]
     with running(cmd, svc.port, env=svc.env):
         svc.start_listener()
