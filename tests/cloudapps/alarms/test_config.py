@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import runpy
 
+import pytest
 import webtest
 
 from carya.notify.config import load
@@ -31,7 +33,19 @@ def test_the_transport_url_comes_from_the_environment(tmp_path, monkeypatch):
     assert cfg.transport_url.scheme == "rabbit"
 
 
-def test_app_wsgi_builds_the_api(tmp_path, monkeypatch):
+@pytest.fixture
+def own_logging():
+    """deploy() applies the config's ``logging``: give the root logger back as it was."""
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_app_wsgi_builds_the_api(tmp_path, monkeypatch, own_logging):
     monkeypatch.setenv("CLOUDAPPS_STATE_DIR", str(tmp_path))
     monkeypatch.setenv("CLOUDAPPS_ALARMS_DB", f"sqlite:///{tmp_path / 'a.sqlite'}")
     application = runpy.run_path(os.path.join(ETC, "app.wsgi"))["application"]
