@@ -14,7 +14,6 @@ sees it and whenever it dies.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,14 +27,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     event,
-    insert,
-    select,
-    text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import StaticPool
+
+from .. import storage
+from ..storage import schema_version_table
 
 __all__ = ["metadata", "alarms", "history", "alarm_events", "actions", "schema_version",
            "MIGRATIONS", "migrate", "engine_for", "READONLY"]
@@ -44,12 +41,7 @@ metadata = MetaData()
 #: Execution option for connections that only read (SQLite: a deferred BEGIN).
 READONLY = "alarms_readonly"
 
-schema_version = Table(
-    "schema_version", metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("applied_at", Float, nullable=False),
-)
+schema_version = schema_version_table(metadata)
 
 alarms = Table(
     "alarms", metadata,
@@ -125,33 +117,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 ]
 
 
-def _lock(conn: Connection) -> None:
-    """Serialize migrators: a PostgreSQL advisory lock, SQLite's write lock."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(8042001)"))
-    else:
-        conn.execute(text("UPDATE schema_version SET version = version WHERE 1 = 0"))
-
 
 def migrate(engine: Engine) -> list[int]:
     """Apply the migrations this database lacks; return the versions applied now."""
-    try:
-        schema_version.create(engine, checkfirst=True)
-    except Exception:  # noqa: BLE001 - another process created it between check and create
-        schema_version.create(engine, checkfirst=True)
-    applied_now: list[int] = []
-    with engine.begin() as conn:
-        _lock(conn)
-        done = set(conn.scalars(select(schema_version.c.version)))
-        for version, name, apply in MIGRATIONS:
-            if version in done:
-                continue
-            apply(conn)
-            conn.execute(insert(schema_version).values(
-                version=version, name=name, applied_at=time.time()))
-            applied_now.append(version)
-    return applied_now
-
+    return storage.migrate(engine, schema_version, MIGRATIONS, lock_key=8042001)
 
 # --- engines ----------------------------------------------------------------------------
 
@@ -159,27 +128,18 @@ def migrate(engine: Engine) -> list[int]:
 def engine_for(url: str) -> Engine:
     """An engine for ``url``.
 
-    SQLite: WAL, a busy timeout, and ``BEGIN IMMEDIATE`` for every transaction,
-    so two evaluators reading then updating one alarm queue up instead of
-    failing with "database is locked" on the upgrade from read to write.
-    PostgreSQL: the store locks the alarm row (``SELECT ... FOR UPDATE``).
+    SQLite: WAL, a busy timeout (cloudapps.storage), and ``BEGIN IMMEDIATE`` for
+    every transaction, so two evaluators reading then updating one alarm queue
+    up instead of failing with "database is locked" on the upgrade from read
+    to write. PostgreSQL: the store locks the alarm row (``SELECT ... FOR UPDATE``).
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    if url in ("sqlite://", "sqlite:///:memory:"):
-        engine = create_engine(url, connect_args={"check_same_thread": False},
-                               poolclass=StaticPool)
-    else:
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        return storage.engine_for(url)
 
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, record: Any) -> None:
+    def _own_transactions(dbapi_conn: Any) -> None:
         dbapi_conn.isolation_level = None  # we say when transactions begin
-        cursor = dbapi_conn.cursor()
-        if url not in ("sqlite://", "sqlite:///:memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
+
+    engine = storage.engine_for(url, on_connect=_own_transactions)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:

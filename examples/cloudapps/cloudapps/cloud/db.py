@@ -26,14 +26,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     insert,
-    select,
-    text,
 )
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import StaticPool
+
+from .. import storage
+from ..storage import schema_version_table
 
 __all__ = [
     "metadata", "servers", "flavors", "images", "outbox", "schema_version",
@@ -42,12 +40,7 @@ __all__ = [
 
 metadata = MetaData()
 
-schema_version = Table(
-    "schema_version", metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(100), nullable=False),
-    Column("applied_at", Float, nullable=False),
-)
+schema_version = schema_version_table(metadata)
 
 flavors = Table(
     "flavors", metadata,
@@ -136,58 +129,17 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 ]
 
 
-def _lock(conn: Connection) -> None:
-    """Serialize migrators: a PostgreSQL advisory lock, SQLite's write lock."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(7740001)"))
-    else:
-        # Any write takes SQLite's database lock until the transaction ends.
-        conn.execute(text("UPDATE schema_version SET version = version WHERE 1 = 0"))
-
 
 def migrate(engine: Engine) -> list[int]:
     """Apply the migrations this database lacks; return the versions applied now."""
-    try:
-        schema_version.create(engine, checkfirst=True)
-    except Exception:  # noqa: BLE001 - another process created it between check and create
-        schema_version.create(engine, checkfirst=True)
-    applied_now: list[int] = []
-    with engine.begin() as conn:
-        _lock(conn)
-        done = set(conn.scalars(select(schema_version.c.version)))
-        for version, name, apply in MIGRATIONS:
-            if version in done:
-                continue
-            apply(conn)
-            conn.execute(insert(schema_version).values(
-                version=version, name=name, applied_at=time.time()))
-            applied_now.append(version)
-    return applied_now
-
+    return storage.migrate(engine, schema_version, MIGRATIONS, lock_key=7740001)
 
 # --- engines ----------------------------------------------------------------------------
 
 
 def engine_for(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and a busy timeout so processes share it."""
-    if url in ("sqlite://", "sqlite:///:memory:"):
-        return create_engine(url, connect_args={"check_same_thread": False},
-                             poolclass=StaticPool)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, record: Any) -> None:
-            # Our own transactions: BEGIN IMMEDIATE would be ideal; the driver's implicit
-            # BEGIN before writes is enough since every claim is a single UPDATE.
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
+    """An engine for ``url`` (SQLite: WAL and a busy timeout, see cloudapps.storage)."""
+    return storage.engine_for(url)
 
 # --- helpers shared by the API and the worker ------------------------------------------------
 

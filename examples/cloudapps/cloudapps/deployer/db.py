@@ -8,9 +8,7 @@ running at once serialize on a lock.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -22,25 +20,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
-    insert,
-    select,
-    text,
 )
-from sqlalchemy.pool import StaticPool
+
+from .. import storage
+from ..storage import schema_version_table
 
 __all__ = ["metadata", "deployments", "servers", "schema_version", "MIGRATIONS", "migrate",
            "engine_for"]
 
 metadata = MetaData()
 
-schema_version = Table(
-    "schema_version", metadata,
-    Column("version", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("applied_at", Float, nullable=False),
-)
+schema_version = schema_version_table(metadata)
 
 deployments = Table(
     "deployments", metadata,
@@ -84,47 +74,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
 ]
 
 
-def _lock(conn: Connection) -> None:
-    """Serialize migrators: a PostgreSQL advisory lock, SQLite's write lock."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(8080001)"))
-    else:
-        conn.execute(text("UPDATE schema_version SET version = version WHERE 1 = 0"))
-
 
 def migrate(engine: Engine) -> list[int]:
     """Apply the migrations this database lacks; return the versions applied now."""
-    try:
-        schema_version.create(engine, checkfirst=True)
-    except Exception:  # noqa: BLE001 - another process created it between check and create
-        schema_version.create(engine, checkfirst=True)
-    applied: list[int] = []
-    with engine.begin() as conn:
-        _lock(conn)
-        done = set(conn.scalars(select(schema_version.c.version)))
-        for version, name, apply in MIGRATIONS:
-            if version not in done:
-                apply(conn)
-                conn.execute(insert(schema_version).values(
-                    version=version, name=name, applied_at=time.time()))
-                applied.append(version)
-    return applied
-
+    return storage.migrate(engine, schema_version, MIGRATIONS, lock_key=8080001)
 
 def engine_for(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL and a busy timeout so API and tracker share it."""
-    if url in ("sqlite://", "sqlite:///:memory:"):
-        return create_engine(url, connect_args={"check_same_thread": False},
-                             poolclass=StaticPool)
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn: Any, record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    """An engine for ``url`` (SQLite: WAL and a busy timeout, see cloudapps.storage)."""
+    return storage.engine_for(url)
