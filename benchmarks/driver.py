@@ -19,6 +19,7 @@ from io import BytesIO
 
 from benchmarks.shapes import LOOKUP_SIZES, PROBES, SHAPES, lookup_shape
 from benchmarks.timing import timed_run as _timed_run
+from benchmarks.timing import wsgi_caller
 
 APP_MODULES = {
     "raw": "benchmarks.apps.raw",
@@ -71,23 +72,7 @@ def make_caller(app, shape):
     Every call gets a fresh environ copy and a fresh ``wsgi.input``, because
     frameworks may mutate the environ and consume the input stream.
     """
-    template = make_environ(shape)
-    body = shape.body
-    start_response = _start_response
-
-    def call():
-        environ = template.copy()
-        environ["wsgi.input"] = BytesIO(body)
-        result = app(environ, start_response)
-        try:
-            for _chunk in result:
-                pass
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-
-    return call
+    return wsgi_caller(app, make_environ(shape), shape.body)
 
 
 def capture(app, shape):

@@ -27,3 +27,31 @@ def timed_run(call: Callable[[], Any], budget: float, max_iter: int,
         now = clock()
         if now >= deadline or count >= max_iter:
             return count / (now - start), count
+
+
+def _ignore_start_response(status, headers, exc_info=None):
+    return None
+
+
+def wsgi_caller(app: Callable, template: dict, body: bytes = b"") -> Callable[[], None]:
+    """A no-argument function that sends one request to a WSGI ``app``.
+
+    Every call gets a fresh environ copy and a fresh ``wsgi.input``, because
+    frameworks may mutate the environ and consume the input stream; the
+    response is iterated and closed, as a server would.
+    """
+    from io import BytesIO
+
+    def call() -> None:
+        environ = template.copy()
+        environ["wsgi.input"] = BytesIO(body)
+        result = app(environ, _ignore_start_response)
+        try:
+            for _chunk in result:
+                pass
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    return call

@@ -25,6 +25,7 @@ import time
 from io import BytesIO
 
 from benchmarks.api import scenario
+from benchmarks.timing import wsgi_caller
 
 IMPLEMENTATIONS = {
     "carya": ("benchmarks.api.impl_carya", ()),
@@ -67,28 +68,8 @@ def environ_for(shape: scenario.Shape) -> dict:
     return environ
 
 
-def _start_response(status, headers, exc_info=None):
-    return None
-
-
 def caller(app, shape):
-    template = environ_for(shape)
-    body = shape.body
-    start_response = _start_response
-
-    def call():
-        environ = template.copy()
-        environ["wsgi.input"] = BytesIO(body)
-        result = app(environ, start_response)
-        try:
-            for _chunk in result:
-                pass
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-
-    return call
+    return wsgi_caller(app, environ_for(shape), shape.body)
 
 
 def check(app, shape) -> str | None:
