@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.support import EXAMPLES, free_port, running
+from tests.support import EXAMPLES, free_port, running, wait_for_port
 
 ETC = os.path.join(EXAMPLES, "cloudapps", "etc")
 DEPLOYER_CONFIG = os.path.join(ETC, "deployer", "config.py")
+ALARMS_CONFIG = os.path.join(ETC, "alarms", "config.py")
 CARYA = os.path.join(os.path.dirname(sys.executable), "carya")
 
 
@@ -78,6 +79,22 @@ def cloud_running(state_dir: str, **extra: str) -> Iterator[Cloud]:
             background([sys.executable, "-m", "cloudapps.cloud.compute"], env,
                        os.path.join(state_dir, "compute.log")):
         yield Cloud(f"http://127.0.0.1:{port}/v2.1", port, env, state_dir)
+
+
+@contextmanager
+def alarms_running(env: dict, state_dir: str) -> Iterator[str]:
+    """The alarm service as DESIGN.md runs it: API (``carya serve``) + evaluator (``carya listen``).
+
+    Both share ``env`` (state dir, transport) with the cloud and the deployer, so the
+    evaluator hears the deployer's ``deployment.*`` events. Yields the API's base URL.
+    """
+    port = free_port()
+    with background([CARYA, "serve", ALARMS_CONFIG, "--port", str(port)], env,
+                    os.path.join(state_dir, "alarms-api.log")) as api, \
+            background([CARYA, "listen", ALARMS_CONFIG], env,
+                       os.path.join(state_dir, "alarms-evaluator.log")):
+        wait_for_port(port, api)
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

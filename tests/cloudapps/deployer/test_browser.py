@@ -6,14 +6,20 @@ deployer API + GUI (``carya serve etc/deployer/config.py``) and its tracker
 (``carya listen etc/deployer/config.py``). The browser picks options, clicks
 Deploy and watches the deployment reach ACTIVE; then deploys with the failing
 flavor and watches ERROR (with its reason); bad input shows the server's
-message. A screenshot goes to ``test-artifacts/``.
+message. With the alarm service running too (``carya serve`` / ``carya listen``
+``etc/alarms/config.py``), an event alarm on ``deployment.create.error`` goes to
+``alarm`` when the browser deploys the failing flavor, and the GUI shows it with
+its history. Screenshots go to ``test-artifacts/``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+import urllib.request
+from contextlib import contextmanager
 
 import pytest
 from selenium import webdriver
@@ -24,24 +30,42 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.support import ROOT, free_port, running
 
-from .conftest import CARYA, DEPLOYER_CONFIG, background, cloud_running
+from .conftest import CARYA, DEPLOYER_CONFIG, alarms_running, background, cloud_running
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 
+@contextmanager
+def deployer_running(env: dict, state: str):
+    """The deployer API + GUI and its tracker, in ``env``; yields the GUI's URL."""
+    port = free_port()
+    with running([CARYA, "serve", DEPLOYER_CONFIG, "--port", str(port)], port, env=env), \
+            background([CARYA, "listen", DEPLOYER_CONFIG], env,
+                       os.path.join(state, "tracker.log")):
+        yield f"http://127.0.0.1:{port}/"
+
+
 @pytest.fixture(scope="module")
 def gui(tmp_path_factory):
+    """The deployer side only: the alarm URL points at a port nothing listens on."""
     state = str(tmp_path_factory.mktemp("cloudapps-gui"))
     with cloud_running(state) as cloud:
         env = dict(cloud.env, CLOUDAPPS_CLOUD_URL=cloud.url,
                    CLOUDAPPS_ALARMS_URL=f"http://127.0.0.1:{free_port()}")
-        port = free_port()
-        with running([CARYA, "serve", DEPLOYER_CONFIG, "--port", str(port)], port, env=env), \
-                background([CARYA, "listen", DEPLOYER_CONFIG], env,
-                           os.path.join(state, "tracker.log")):
-            yield f"http://127.0.0.1:{port}/"
+        with deployer_running(env, state) as url:
+            yield url
+
+
+@pytest.fixture(scope="module")
+def gui_with_alarms(tmp_path_factory):
+    """Cloud, deployer and the alarm service (API + evaluator) on one transport; (GUI, alarms)."""
+    state = str(tmp_path_factory.mktemp("cloudapps-gui-alarms"))
+    with cloud_running(state) as cloud, alarms_running(cloud.env, state) as alarms_url:
+        env = dict(cloud.env, CLOUDAPPS_CLOUD_URL=cloud.url, CLOUDAPPS_ALARMS_URL=alarms_url)
+        with deployer_running(env, state) as url:
+            yield url, alarms_url
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +142,78 @@ def test_bad_input_shows_the_servers_message(gui, browser):
     wait.until(lambda d: error.is_displayed())
     assert "'instances' must be from 1 to 10, not 11" in error.text
     assert row_state(browser, "too-many") is None
+
+
+def http_json(method, url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method, headers={
+        "Content-Type": "application/json", "Accept": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - loopback test URL
+        return resp.status, json.loads(resp.read() or b"null")
+
+
+#: One alarm as the GUI shows it, read in one script run: the list is re-rendered every few
+#: seconds, so element handles held across calls would go stale.
+ALARM_SNAPSHOT = """
+const item = document.querySelector(`li[data-testid=alarm][data-id="${arguments[0]}"]`);
+if (!item) return null;
+const text = (sel) => { const n = item.querySelector(sel); return n ? n.textContent : null; };
+return {state: item.dataset.state, name: text("[data-testid=alarm-name]"),
+        state_text: text("[data-testid=alarm-state]"), reason: text("[data-testid=alarm-reason]"),
+        text: item.textContent,
+        history: [...item.querySelectorAll("[data-testid=alarm-history-item]")].map((h) => [
+          h.dataset.type, h.dataset.current, h.dataset.timestamp,
+          h.querySelector("[data-testid=alarm-history-reason]").textContent])};
+"""
+
+
+def shown_alarm(driver, alarm_id):
+    return driver.execute_script(ALARM_SNAPSHOT, alarm_id)
+
+
+def test_a_failing_deployment_fires_an_event_alarm_the_gui_shows_with_its_history(
+        gui_with_alarms, browser):
+    gui_url, alarms_url = gui_with_alarms
+    status, alarm = http_json("POST", f"{alarms_url}/v2/alarms", {
+        "name": "deploy-failed", "type": "event",
+        "event_rule": {"event_type": "deployment.create.error", "query": []},
+        "alarm_actions": ["log://"], "ok_actions": [], "repeat_actions": False})
+    assert status == 201 and alarm["state"] == "insufficient data"
+    alarm_id = alarm["id"]
+
+    browser.get(gui_url)
+    wait = WebDriverWait(browser, 30, poll_frequency=0.2)
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "flavor")).options) >= 4)
+    shown = wait.until(lambda d: (shown_alarm(d, alarm_id) or {}).get("history")
+                       and shown_alarm(d, alarm_id))
+    assert shown["name"].strip() == "deploy-failed"
+    assert shown["state"] == shown["state_text"] == "insufficient data"
+    assert [h[0] for h in shown["history"]] == ["creation"]
+    assert not browser.find_element(By.ID, "alarms-error").is_displayed()
+
+    deploy(browser, "doomed-alarm", "m1.fail (1 vCPU, 256 MB)")
+    wait.until(lambda d: row_state(d, "doomed-alarm") == "error")
+
+    def fired(d):
+        shown = shown_alarm(d, alarm_id)
+        return shown and shown["state"] == "alarm" and len(shown["history"]) == 2 and shown
+    shown = wait.until(fired)
+    assert shown["state_text"] == "alarm"
+    assert "deployment.create.error" in shown["reason"]
+    (kind, current, when, reason), (first_kind, _, first_when, first_reason) = shown["history"]
+    assert (kind, current) == ("state transition", "alarm")  # newest first
+    assert "Event deployment.create.error" in reason and "matched the alarm's rule" in reason
+    assert (first_kind, first_reason) == ("creation", "Alarm created")
+    assert when and first_when and when >= first_when
+    assert "[object Object]" not in shown["text"]
+
+    # the GUI read the same list, through the deployer's proxy, as the alarm API serves it
+    _, proxied = http_json("GET", f"{gui_url}v1/alarms/{alarm_id}/history")
+    _, direct = http_json("GET", f"{alarms_url}/v2/alarms/{alarm_id}/history")
+    assert proxied == direct
+    assert [(h["type"], h["reason"], h["timestamp"]) for h in proxied] == [
+        (kind, reason, when), (first_kind, first_reason, first_when)]
+
+    browser.execute_script("document.getElementById('alarms-title').scrollIntoView()")
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    assert browser.save_screenshot(os.path.join(ARTIFACTS, "gui-alarm.png"))

@@ -148,8 +148,14 @@ async function refreshDeployments() {
 }
 
 // --- alarms -------------------------------------------------------------------------------------
+// The alarm API's real bodies (DESIGN.md, through the /v1/alarms proxy): GET /v2/alarms is a bare
+// list of alarm documents ({id, name, state, state_reason, state_timestamp, ...}); GET
+// /v2/alarms/{id}/history is a bare list, newest first, of {type, previous, current, reason,
+// timestamp, event, detail}, where `detail` is an object (the alarm, the changed keys...), never
+// text: the sentence to show is `reason`.
 
-const openHistory = new Set();
+const closedHistory = new Set(); // alarms whose history the user folded away
+const historyCache = new Map(); // alarm id -> its last history list, so a re-render keeps it
 
 function listOf(body, key) {
   if (Array.isArray(body)) return body;
@@ -157,14 +163,52 @@ function listOf(body, key) {
   return [];
 }
 
+function when(iso) {
+  if (!iso) return el("span", { class: "when", text: "(no time)" });
+  const date = new Date(iso);
+  const text = Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return el("time", { class: "when", datetime: iso, title: iso, text });
+}
+
+function historyItem(h) {
+  const change = h.current ? ` ${h.previous || "–"} → ${h.current}` : "";
+  return el("li", { "data-testid": "alarm-history-item", "data-type": h.type || "",
+    "data-current": h.current || "", "data-timestamp": h.timestamp || "" },
+    when(h.timestamp),
+    el("span", { class: "history-type", text: ` ${h.type || "event"}${change}: ` }),
+    el("span", { class: "history-reason", "data-testid": "alarm-history-reason", text: h.reason || "" }));
+}
+
+function renderHistory(target, items) {
+  target.replaceChildren(...(items.length ? items.map(historyItem)
+    : [el("li", { text: "No history yet." })]));
+}
+
 async function loadHistory(id, target) {
   const res = await call("GET", `/v1/alarms/${encodeURIComponent(id)}/history`);
   if (!res.ok) { target.replaceChildren(el("li", { class: "error", text: res.message })); return; }
-  const items = listOf(res.body, "history");
-  target.replaceChildren(...(items.length ? items : [null]).map((h) => h === null
-    ? el("li", { text: "No history yet." })
-    : el("li", { "data-testid": "alarm-history-item",
-      text: `${h.timestamp || ""} ${h.type || ""} ${h.detail || h.reason || JSON.stringify(h)}` })));
+  const items = listOf(res.body, "history"); // already newest first
+  historyCache.set(id, items);
+  renderHistory(target, items);
+}
+
+function alarmItem(a) {
+  const id = a.alarm_id || a.id;
+  const history = el("ul", { class: "history", "data-testid": "alarm-history" });
+  if (historyCache.has(id)) renderHistory(history, historyCache.get(id));
+  const details = el("details", { "data-testid": "alarm-details" },
+    el("summary", { text: "History (newest first)" }), history);
+  details.open = !closedHistory.has(id);
+  if (details.open) loadHistory(id, history);
+  details.addEventListener("toggle", () => {
+    if (details.open) { closedHistory.delete(id); loadHistory(id, history); } else closedHistory.add(id);
+  });
+  return el("li", { "data-testid": "alarm", "data-id": id, "data-name": a.name, "data-state": a.state },
+    el("span", { class: "alarm-name", "data-testid": "alarm-name", text: `${a.name} ` }),
+    el("span", { class: `alarm-${String(a.state).replace(/ /g, "-")}`, "data-testid": "alarm-state", text: a.state }),
+    a.state_reason ? el("div", { class: "alarm-reason", "data-testid": "alarm-reason" },
+      when(a.state_timestamp), el("span", { text: ` ${a.state_reason}` })) : null,
+    details);
 }
 
 async function refreshAlarms() {
@@ -177,21 +221,7 @@ async function refreshAlarms() {
   showError("alarms-error", "");
   const alarms = listOf(res.body, "alarms");
   $("no-alarms").hidden = alarms.length > 0;
-  $("alarms").replaceChildren(...alarms.map((a) => {
-    const id = a.alarm_id || a.id;
-    const history = el("ul", { "data-testid": "alarm-history" });
-    const details = el("details", { "data-testid": "alarm-details" },
-      el("summary", { text: "History" }), history);
-    if (openHistory.has(id)) { details.open = true; loadHistory(id, history); }
-    details.addEventListener("toggle", () => {
-      if (details.open) { openHistory.add(id); loadHistory(id, history); } else openHistory.delete(id);
-    });
-    return el("li", { "data-testid": "alarm", "data-id": id, "data-state": a.state },
-      el("span", { text: `${a.name} ` }),
-      el("span", { class: `alarm-${String(a.state).replace(" ", "-")}`, "data-testid": "alarm-state", text: a.state }),
-      a.state_reason ? el("div", { text: a.state_reason }) : null,
-      details);
-  }));
+  $("alarms").replaceChildren(...alarms.map(alarmItem));
 }
 
 // --- start ------------------------------------------------------------------------------------------
