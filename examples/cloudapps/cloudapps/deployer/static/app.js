@@ -88,7 +88,7 @@ async function deploy(event) {
     return;
   }
   const d = res.body.deployment;
-  $("form-status").textContent = `Deployment ${d.name} is ${d.state}.`;
+  $("form-status").textContent = `Deployment ${d.name} submitted: its progress shows below.`;
   if (d.state === "error") showError("form-error", d.error);
   refreshDeployments();
 }
