@@ -177,32 +177,38 @@ def _handle_get(router: Router, node: Node, verb: str, remainder: list[str], w: 
     return target, node, remainder
 
 
-def _handle_post(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
-    if remainder:
-        found = _custom_action(node, verb, remainder)
-        if found is not None:
-            return found
-        child = _child(router, node, remainder[0])
-        if child is not None:
-            return router.walk(child, remainder[1:], w)
-    target = _find(node, verb)
-    if target is None:
-        raise MethodNotAllowed()
-    return target, node, remainder
+def _action_or_child(router: Router, node: Node, verb: str, remainder: list[str],
+                     w: Walk) -> Found | None:
+    """What a write verb reaches before the controller's own method: a custom
+    action named in the path, or a sub-controller."""
+    if not remainder:
+        return None
+    found = _custom_action(node, verb, remainder)
+    if found is not None:
+        return found
+    child = _child(router, node, remainder[0])
+    if child is not None:
+        return router.walk(child, remainder[1:], w)
+    return None
 
 
-def _handle_delete(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
-    if remainder:
-        found = _custom_action(node, verb, remainder)
+def _handle_write(*names: str):
+    """POST/PUT (``names`` = the verb) and DELETE (``post_delete``, ``delete``)."""
+
+    def handle(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
+        found = _action_or_child(router, node, verb, remainder, w)
         if found is not None:
             return found
-        child = _child(router, node, remainder[0])
-        if child is not None:
-            return router.walk(child, remainder[1:], w)
-    target = _find(node, "post_delete", "delete")
-    if target is None:
-        raise MethodNotAllowed()
-    return target, node, remainder
+        target = _find(node, *(names or (verb,)))
+        if target is None:
+            raise MethodNotAllowed()
+        return target, node, remainder
+
+    return handle
+
+
+_handle_post = _handle_write()
+_handle_delete = _handle_write("post_delete", "delete")
 
 
 def _handle_unknown(router: Router, node: Node, verb: str, remainder: list[str], w: Walk) -> Found:
