@@ -12,6 +12,7 @@ from webtest import TestApp
 
 import carya
 from carya.testing import reset_global_config
+from tests.parity import FRAMEWORKS, load_framework
 from tests.support import EXAMPLES
 
 # The seed-003 example package is importable in tests without installing it.
@@ -35,3 +36,15 @@ def _fresh_config():
     reset_global_config()
     yield
     reset_global_config()
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def fw(request):
+    """The parity suites' framework: each test runs on real Pecan and on carya."""
+    return load_framework(request.param)
+
+
+@pytest.fixture
+def log() -> list:
+    """A list tests append to from handlers and hooks, to check what ran in what order."""
+    return []

@@ -68,3 +68,55 @@ def load_framework(name: str) -> SimpleNamespace:
         client=client,
         unhandled=unhandled,
     )
+
+
+# --- helpers of the hook suites ---------------------------------------------------------
+
+
+def recorder(fw, log: list, name: str, priority: int | None = None, stages=None):
+    """A hook that appends ``(name, stage)`` to ``log`` for each stage it overrides."""
+    stages = stages or ("on_route", "before", "after", "on_error")
+
+    class Recorder(fw.PecanHook):
+        pass
+
+    def make(stage):
+        if stage == "on_error":
+            def method(self, state, e):
+                log.append((name, stage))
+        else:
+            def method(self, state):
+                log.append((name, stage))
+        return method
+
+    for stage in stages:
+        setattr(Recorder, stage, make(stage))
+    hook = Recorder()
+    if priority is not None:
+        hook.priority = priority
+    return hook
+
+
+def basic_root(fw, log: list):
+    class Root:
+        @fw.expose()
+        def index(self):
+            log.append("handler")
+            return "hello"
+
+        @fw.expose()
+        def forbidden(self):
+            log.append("handler")
+            fw.abort(403)
+
+        @fw.expose()
+        def boom(self):
+            log.append("handler")
+            raise Boom("kaput")
+
+    return Root()
+
+
+def stage(log: list, name: str) -> list:
+    """The hook names that ran ``name``, in order."""
+    return [entry[0] for entry in log if isinstance(entry, tuple) and entry[1] == name]

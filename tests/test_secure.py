@@ -6,18 +6,10 @@ Every behaviour is written once and run against real Pecan and against carya
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 from webtest import TestApp
 
-from tests.parity import FRAMEWORKS, load_framework
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def fw(request) -> SimpleNamespace:
-    return load_framework(request.param)
-
+from tests.parity import load_framework
 
 
 class Guard:

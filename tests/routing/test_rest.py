@@ -12,13 +12,7 @@ from types import SimpleNamespace
 import pytest
 from webtest import TestApp
 
-from tests.parity import FRAMEWORKS, load_framework
-
-
-@pytest.fixture(params=FRAMEWORKS)
-def fw(request) -> SimpleNamespace:
-    return load_framework(request.param)
-
+from tests.parity import load_framework
 
 
 @pytest.fixture
