@@ -128,21 +128,27 @@ class Reloader:
         self.child: subprocess.Popen | None = None
 
     def run(self) -> int:
-        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+        # Installed explicitly for both signals: a reloader started from a background
+        # job inherits SIGINT ignored, and Python then keeps it ignored, so Ctrl-C (or
+        # a supervisor's SIGINT) would never stop it.
+        stopping = (signal.SIGTERM, signal.SIGINT)
+        previous = {sig: signal.signal(sig, self._on_stop_signal) for sig in stopping}
         print(f"reloader: watching .py files under {', '.join(self.roots)}", flush=True)
         try:
             self.loop()
         except (KeyboardInterrupt, _Stop):
             pass
         finally:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut stop()
+            for sig in stopping:  # a second signal must not cut stop() short
+                signal.signal(sig, signal.SIG_IGN)
             self.stop()
-            signal.signal(signal.SIGTERM, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         print("reloader: stopped", flush=True)
         return 0
 
     @staticmethod
-    def _on_sigterm(signum: int, frame: object) -> None:
+    def _on_stop_signal(signum: int, frame: object) -> None:
         raise _Stop()
 
     def loop(self) -> None:

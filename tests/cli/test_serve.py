@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -134,16 +135,25 @@ def _wait_for_body(port: int, path: str, expected: str, timeout: float = 30.0) -
 class Reloading:
     """``carya serve --reload`` in a subprocess, its output collected by a thread."""
 
-    def __init__(self, config: str, port: int):
+    def __init__(self, config: str, port: int, ignore_sigint: bool = False):
+        # A session of its own, so a reloader that does not stop can be killed with
+        # every server it started (see stop()).
         self.proc = subprocess.Popen(
             carya_command("serve", "--reload", "--reload-interval", "0.2", config,
                           "--port", str(port)),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if ignore_sigint else None,
         )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
-        wait_for_port(port)
+        try:
+            wait_for_port(port)
+        except BaseException:
+            self.kill()
+            raise
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -162,11 +172,24 @@ class Reloading:
             time.sleep(0.05)
 
     def stop(self, sig: int = signal.SIGTERM) -> str:
+        """Send ``sig`` to the reloader alone; if it is not gone within 30 s, kill its
+        whole session (the reloader and its servers) and fail."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        self.proc.wait(timeout=30)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"the reloader ignored signal {sig}:\n{self.output}") from None
         self.reader.join(timeout=10)
         return self.output
+
+    def kill(self) -> None:
+        """SIGKILL the reloader's session: the reloader and every server it started."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.reader.join(timeout=10)
 
 
 def _started_pids(out: str) -> list[int]:
@@ -213,9 +236,11 @@ def test_reload_survives_a_broken_edit(zoo_copy):
     assert len(_started_pids(out)) == 3, out
 
 
-def test_reload_stops_on_ctrl_c(zoo_copy):
+@pytest.mark.parametrize("ignore_sigint", [False, True], ids=["sigint", "sigint-inherited-ignored"])
+def test_reload_stops_on_ctrl_c(zoo_copy, ignore_sigint):
+    """Also when started with SIGINT ignored, as a background job of a shell is."""
     port = free_port()
-    server = Reloading(os.path.join(zoo_copy, "config.py"), port)
+    server = Reloading(os.path.join(zoo_copy, "config.py"), port, ignore_sigint=ignore_sigint)
     out = server.stop(signal.SIGINT)  # to the reloader alone, not its process group
     assert server.proc.returncode == 0, out
     assert "reloader: stopped" in out

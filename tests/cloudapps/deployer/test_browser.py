@@ -101,9 +101,25 @@ def deploy(driver, name, flavor, instances="1", template="web"):
     driver.find_element(By.CSS_SELECTOR, "[data-testid=deploy]").click()
 
 
+#: One deployment row as the GUI shows it, read in one script run: the table is rebuilt
+#: every second, so element handles held across calls would go stale.
+ROW_SNAPSHOT = """
+const row = document.querySelector(`tr[data-testid=deployment][data-name="${arguments[0]}"]`);
+if (!row) return null;
+const reason = row.querySelector("[data-testid=reason]");
+return {state: row.dataset.state, reason: reason ? reason.textContent : null,
+        servers: [...row.querySelectorAll("[data-testid=server]")].map((s) => s.dataset.status)};
+"""
+
+
+def shown_row(driver, name):
+    """The deployment row named ``name`` (state, reason, server statuses), or None."""
+    return driver.execute_script(ROW_SNAPSHOT, name)
+
+
 def row_state(driver, name):
-    rows = driver.find_elements(By.CSS_SELECTOR, f"tr[data-testid=deployment][data-name='{name}']")
-    return rows[0].get_attribute("data-state") if rows else None
+    row = shown_row(driver, name)
+    return row and row["state"]
 
 
 def test_deploy_from_the_gui_reaches_active_and_a_failing_flavor_reaches_error(gui, browser):
@@ -115,15 +131,11 @@ def test_deploy_from_the_gui_reaches_active_and_a_failing_flavor_reaches_error(g
 
     deploy(browser, "shop", "m1.tiny (1 vCPU, 512 MB)", instances="2", template="web+db")
     wait.until(lambda d: row_state(d, "shop") == "active")
-    row = browser.find_element(By.CSS_SELECTOR, "tr[data-name='shop']")
-    statuses = [s.get_attribute("data-status")
-                for s in row.find_elements(By.CSS_SELECTOR, "[data-testid=server]")]
-    assert statuses == ["ACTIVE"] * 3
+    assert shown_row(browser, "shop")["servers"] == ["ACTIVE"] * 3
 
     deploy(browser, "doomed", "m1.fail (1 vCPU, 256 MB)")
     wait.until(lambda d: row_state(d, "doomed") == "error")
-    reason = browser.find_element(By.CSS_SELECTOR, "tr[data-name='doomed'] [data-testid=reason]")
-    assert "went to ERROR" in reason.text
+    assert "went to ERROR" in shown_row(browser, "doomed")["reason"]
 
     alarms_error = browser.find_element(By.ID, "alarms-error")
     wait.until(lambda d: alarms_error.is_displayed())

@@ -132,3 +132,23 @@ def test_notifications_of_other_servers_are_ignored(bus):
     assert deployment_state(engine) == "creating"
     event(compute, "s1", "active")
     wait_until(lambda: deployment_state(engine) == "active", 10, "active")
+
+
+def test_a_late_building_event_never_takes_an_active_server_back_to_build(tmp_path):
+    """A requeued ``create.start`` seen after ``create.end`` (RabbitMQ redelivers at the
+    back of the queue; two trackers race) leaves the server ACTIVE and the deployment
+    active: a deployment never reads active while one of its servers reads BUILD."""
+    from cloudapps.deployer import service
+
+    engine = db.engine_for(f"sqlite:///{tmp_path}/deployer.sqlite")
+    db.migrate(engine)
+    add_deployment(engine, ["s1"])
+    notifier = Notifier("memory://late-building", "deployer.test")
+    for event_type, state in (("compute.instance.create.end", "active"),
+                              ("compute.instance.create.start", "building")):
+        body = {"instance_id": "s1", "state": state, "metadata": {"deployment_id": "dep-1"}}
+        with engine.begin() as conn:
+            assert service.server_event(conn, notifier, {}, event_type, body)
+    with engine.connect() as conn:
+        assert conn.scalar(select(db.servers.c.status).where(db.servers.c.id == "s1")) == "ACTIVE"
+    assert deployment_state(engine) == "active"

@@ -288,7 +288,11 @@ def server_event(conn: Any, notifier: Any, ctxt: dict, event_type: str,
         status = _STATUS.get(str(body.get("state")), server.status)
     terminal = server.status == "DELETED" or (
         server.status in ("DELETING", "ERROR") and status not in ("DELETING", "DELETED"))
-    if status != server.status and not terminal:
+    # Notifications can arrive out of order (a requeued create.start, two trackers in
+    # a pool): a server the cloud has built never goes back to BUILD, so a stale
+    # "building" must not undo the ACTIVE that made its deployment active.
+    stale = status == "BUILD" and server.status != "BUILD"
+    if status != server.status and not terminal and not stale:
         conn.execute(update(db.servers).where(db.servers.c.id == server.id).values(
             status=status, fault=fault if status == "ERROR" else server.fault,
             updated_at=time.time()))
