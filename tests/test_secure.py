@@ -458,3 +458,219 @@ def test_secured_instance_in_secure_controller_uses_only_its_own_check(fw, guard
     guard.allow["special"] = True
     assert app.get("/locked/special/page").text == "plain page"
     assert guard.checked == ["special"]
+
+
+# --- every dynamic path to a secured controller runs its check (issue 10) ---------------------
+
+
+def dynamic_paths_root(fw, guard: Guard):
+    """Secured controllers reached only through ``_lookup``, ``_route``, ``_default``
+    and RestController nesting/``_lookup``: no attribute path leads to them."""
+    expose = fw.expose
+
+    class Plain:
+        @expose()
+        def page(self):
+            return "plain page"
+
+    class ByLookup:
+        def may_enter(self):
+            return guard.check("named")
+
+        @expose()
+        def _lookup(self, key, *remainder):
+            if key == "named":
+                return fw.secure(Plain(), "may_enter"), remainder
+            return fw.secure(Plain(), guard.checker("lookup")), remainder
+
+    class LockedDefault(fw.SecureController):
+        @classmethod
+        def check_permissions(cls):
+            return guard.check("default")
+
+        @expose()
+        def _default(self, *remainder):
+            return "default " + "/".join(remainder)
+
+    class SecuredDefault:
+        @fw.secure(guard.checker("handler-default"))
+        @expose()
+        def _default(self, *remainder):
+            return "secured default"
+
+    class Items(fw.RestController):
+        @expose()
+        def get_one(self, parent_id, item_id):
+            return f"item {parent_id}/{item_id}"
+
+    class RestLookup(fw.RestController):
+        @expose()
+        def get_all(self):
+            return "all"
+
+        @expose()
+        def _lookup(self, key, *remainder):
+            return fw.secure(Plain(), guard.checker("rest-lookup")), remainder
+
+    class LockedRest(fw.SecureController, fw.RestController):
+        @classmethod
+        def check_permissions(cls):
+            return guard.check("locked-rest")
+
+        @expose()
+        def get_all(self):
+            return "all"
+
+        @expose()
+        def _lookup(self, key, *remainder):
+            return Plain(), remainder
+
+    class Parents(fw.RestController):
+        items = fw.secure(Items(), guard.checker("nested"))
+
+        @expose()
+        def get_one(self, parent_id):
+            return "parent " + parent_id
+
+    class Root:
+        lookup = ByLookup()
+        locked_default = LockedDefault()
+        secured_default = SecuredDefault()
+        rest_lookup = RestLookup()
+        locked_rest = LockedRest()
+        parents = Parents()
+
+    return Root()
+
+
+@pytest.fixture
+def dynamic(fw, guard) -> TestApp:
+    return fw.client(dynamic_paths_root(fw, guard))
+
+
+def carya_dynamic(guard: Guard) -> TestApp:
+    fw = load_framework("carya")
+    return fw.client(dynamic_paths_root(fw, guard))
+
+
+def test_secured_instance_returned_by_lookup_runs_its_check(dynamic, guard):
+    """The reported hole: ``_lookup`` returning ``secure(obj, check)`` was served unchecked."""
+    assert status(dynamic, "/lookup/x/page") == 401
+    assert guard.checked == ["lookup"]
+    guard.allow["lookup"] = True
+    assert dynamic.get("/lookup/x/page").text == "plain page"
+
+
+def test_secured_instance_from_lookup_with_check_named_on_the_parent(dynamic, guard):
+    assert status(dynamic, "/lookup/named/page") == 401
+    assert guard.checked == ["named"]
+    guard.allow["named"] = True
+    assert dynamic.get("/lookup/named/page").text == "plain page"
+
+
+def test_default_of_secure_controller_is_guarded(guard):
+    """carya only: Pecan serves a SecureController's ``_default`` without its check
+    (its router returns ``_default`` before ``handle_security``); carya guards it."""
+    dynamic = carya_dynamic(guard)
+    assert status(dynamic, "/locked_default/a/b") == 401
+    assert guard.checked == ["default"]
+    guard.allow["default"] = True
+    assert dynamic.get("/locked_default/a/b").text == "default a/b"
+
+
+def test_secured_default_handler_is_guarded(guard):
+    """carya only: Pecan also skips ``@secure`` on a ``_default`` handler; carya runs it."""
+    dynamic = carya_dynamic(guard)
+    assert status(dynamic, "/secured_default/anything") == 401
+    guard.allow["handler-default"] = True
+    assert dynamic.get("/secured_default/anything").text == "secured default"
+
+
+def test_secured_instance_from_rest_controller_lookup_runs_its_check(dynamic, guard):
+    assert dynamic.get("/rest_lookup/").text == "all"
+    assert status(dynamic, "/rest_lookup/x/page") == 401
+    assert "rest-lookup" in guard.checked
+    guard.allow["rest-lookup"] = True
+    assert dynamic.get("/rest_lookup/x/page").text == "plain page"
+
+
+def test_lookup_of_secure_rest_controller_is_guarded(dynamic, guard):
+    assert status(dynamic, "/locked_rest/x/page") == 401
+    assert "locked-rest" in guard.checked
+    guard.allow["locked-rest"] = True
+    assert dynamic.get("/locked_rest/x/page").text == "plain page"
+
+
+def test_secured_rest_controller_nested_in_a_rest_controller(dynamic, guard):
+    assert dynamic.get("/parents/1").text == "parent 1"
+    assert status(dynamic, "/parents/1/items/2") == 401
+    assert guard.checked == ["nested"]
+    guard.allow["nested"] = True
+    assert dynamic.get("/parents/1/items/2").text == "item 1/2"
+
+
+def test_secured_instance_returned_by_route_runs_its_check(guard):
+    """carya only: Pecan's ``_route`` hands a ``secure()`` wrapper on without entering it
+    (its ``handle_security`` then fails on the wrapper); carya runs the check."""
+    fw = load_framework("carya")
+
+    class Plain:
+        @fw.expose()
+        def page(self):
+            return "plain page"
+
+    class Router:
+        @fw.expose()
+        def _route(self, args, request):
+            return fw.secure(Plain(), guard.checker("route")), args
+
+    class Root:
+        routed = Router()
+
+    app = fw.client(Root())
+    assert status(app, "/routed/page") == 401
+    guard.allow["route"] = True
+    assert app.get("/routed/page").text == "plain page"
+
+
+# --- mapper resources (carya.api) ----------------------------------------------------------
+
+
+def mapper_app(controller) -> TestApp:
+    from carya.api.mapper_router import MapperRouter
+    from carya.mapper import Mapper
+
+    mapper = Mapper()
+    mapper.resource("widget", "widgets", controller="widgets")
+    router = MapperRouter(mapper, controllers={"widgets": controller})
+    return load_framework("carya").client(None, router=router)
+
+
+class Widgets:
+    def index(self, req):
+        return {"widgets": []}
+
+    def show(self, req, id):
+        return {"widget": id}
+
+
+def test_mapper_resource_with_secure_controller_is_guarded(guard):
+    class Locked(load_framework("carya").SecureController, Widgets):
+        @classmethod
+        def check_permissions(cls):
+            return guard.check("resource")
+
+    app = mapper_app(Locked())
+    assert status(app, "/widgets") == 401
+    assert status(app, "/widgets/1") == 401
+    guard.allow["resource"] = True
+    assert app.get("/widgets/1").json == {"widget": "1"}
+
+
+def test_mapper_resource_with_secured_instance_is_guarded(guard):
+    fw = load_framework("carya")
+    app = mapper_app(fw.secure(Widgets(), guard.checker("instance")))
+    assert status(app, "/widgets") == 401
+    assert guard.checked == ["instance"]
+    guard.allow["instance"] = True
+    assert app.get("/widgets").json == {"widgets": []}

@@ -26,6 +26,7 @@ import webob.exc as exc
 from ..errors import NotFound
 from ..handler import Handler
 from ..hooks import HookChain
+from ..secure import class_check, instance_check
 from .binding import request_body
 from .versions import API_VERSION_KEY, VersionTable
 
@@ -35,14 +36,19 @@ _SHOWN_KEY_LENGTH = 64
 
 
 class ApiNode:
-    """What the App needs of a routing node: the controller, its hooks, no guard."""
+    """What the App needs of a routing node: the controller, its hooks, its guard.
+
+    ``guard`` is the controller's own check, as object dispatch has it: a
+    ``secure(controller, check)`` instance, else a SecureController's
+    ``check_permissions``; a resource's controller is guarded like any other.
+    """
 
     __slots__ = ("obj", "chain", "guard")
 
     def __init__(self, obj: Any, chain: HookChain):
         self.obj = obj
         self.chain = chain
-        self.guard = None
+        self.guard = instance_check(obj) or class_check(type(obj))
 
     def __repr__(self) -> str:
         return f"<ApiNode {type(self.obj).__qualname__}>"

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import MethodNotAllowed, NotFound
 from ..handler import Handler
-from ..secure import run_check
+from ..secure import handler_unlocked, run_check
 from . import policy as policy_engine
 from .binding import resource_handler
 from .dispatch import ApiNode, BodyAction, ByName, Versioned, targets_of
@@ -252,6 +252,8 @@ class MapperRouter:
         return NotFound()
 
     def authorize(self, handler: Handler, node: ApiNode) -> None:
+        if node.guard is not None and not handler_unlocked(handler.func):
+            run_check(node.guard, node.obj)
         if handler.secured is not None:
             run_check(handler.secured, node.obj)
 

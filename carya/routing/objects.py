@@ -185,6 +185,18 @@ class Router:
         spec = self.specs.get(cls)
         return Node(obj, spec, self.chain_for(parent_chain, cls, spec))
 
+    def reached(self, parent: Node, obj: Any) -> Node:
+        """Enter a controller that ``parent``'s ``_lookup``/``_route`` handed over.
+
+        The same boundary rule as an attribute: a ``secure(obj, check)``
+        instance runs its check (a method name is looked up on ``parent``), so
+        no dynamic path reaches a secured controller unchecked.
+        """
+        child = self.node_for(obj, parent.chain)
+        if child.instance_guard is not None:
+            run_check(child.instance_guard, parent.obj)
+        return child
+
     def child(self, node: Node, name: str) -> Node | None:
         """The sub-controller ``name`` of ``node``, entered (its guards passed)."""
         children = node.children
@@ -265,7 +277,7 @@ class Router:
             found = self.call_lookup(node, remainder)
             if found is not None:
                 obj, rest = found
-                return self.walk(self.node_for(obj, node.chain), list(rest), w)
+                return self.walk(self.reached(node, obj), list(rest), w)
         raise NotFound()
 
     def call_lookup(self, node: Node, remainder: list[str]) -> tuple[Any, Any] | None:
@@ -293,8 +305,8 @@ class Router:
             target = self.specs.target_for_callable(obj)
             if target is None:
                 raise NotFound()
-            return target, self.node_for(owner, node.chain), remainder
-        return self.walk(self.node_for(obj, node.chain), remainder, w)
+            return target, self.reached(node, owner), remainder
+        return self.walk(self.reached(node, obj), remainder, w)
 
     def canonical(self, index: Target, node: Node, w: Walk) -> tuple[Target, Node, list[str]]:
         """``/catalog`` reached ``index``: redirect to ``/catalog/`` when canonical."""

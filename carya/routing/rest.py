@@ -17,6 +17,7 @@ import webob.exc as exc
 
 from ..errors import MethodNotAllowed, NotFound, RouteError
 from ..handler import Handler, Target
+from ..secure import handler_unlocked, run_check
 
 if TYPE_CHECKING:
     from .objects import Node, Router, Walk
@@ -98,11 +99,13 @@ def _lookup(router: Router, node: Node, remainder: list[str], w: Walk) -> Found 
     args = [a for a in remainder if a]
     if not args:
         return None
+    if node.guard is not None and not handler_unlocked(node.spec.lookup):
+        run_check(node.guard, node.obj)  # what _lookup returns is behind the guard
     found = router.call_lookup(node, args)
     if found is None:
         return None
     obj, rest = found
-    return router.walk(router.node_for(obj, node.chain), list(rest), w)
+    return router.walk(router.reached(node, obj), list(rest), w)
 
 
 def _sub_controller(router: Router, node: Node, remainder: list[str], w: Walk) -> Found | None:
