@@ -7,10 +7,11 @@ record on the function; the router turns it into a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["Exposed", "expose", "exposed_info", "is_exposed"]
+__all__ = ["Exposed", "expose", "exposed_info", "is_exposed", "route", "when_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -123,6 +124,58 @@ def _check_route_segment(route: str) -> None:
         raise ValueError(
             f"expose(route={route!r}): a route is one path segment, not empty and without '/'"
         )
+
+
+_SEGMENT = re.compile(r"^[0-9a-zA-Z\-_$().~!,;:*+@=]+$")
+
+
+def route(*args: Any) -> None:
+    """Serve a path segment that is not a Python name (Pecan's ``pecan.route``).
+
+    ``route(Parent, 'with-dashes', SubController())`` adds a sub-controller;
+    ``route('some-path', handler)`` renames an exposed handler's segment.
+    """
+    if len(args) == 3:
+        parent, segment, value = args
+        _check_segment(segment)
+        if hasattr(parent, segment):
+            raise RuntimeError(
+                f'{parent.__module__}.{parent.__name__} already has an existing attribute '
+                f'named "{segment}".'
+            )
+        setattr(parent, segment, value)
+        return
+    if len(args) != 2:
+        raise TypeError(
+            'pecan.route should be called in the format '
+            'route(ParentController, "path-segment", SubController())'
+        )
+    segment, handler = args
+    handler = getattr(handler, "__func__", handler)
+    if not is_exposed(handler):
+        raise TypeError(f"{handler} must be a callable decorated with @pecan.expose")
+    if handler.__name__ in ("_lookup", "_default", "_route"):
+        raise ValueError(
+            f"{handler.__name__} is a special method in pecan and cannot be used in "
+            "combination with custom path segments."
+        )
+    _check_segment(segment)
+    _info_for(handler).route = segment
+
+
+def _check_segment(segment: Any) -> None:
+    if not isinstance(segment, str):
+        raise TypeError(f"{segment} must be a string")
+    if segment in (".", "..") or not _SEGMENT.match(segment):
+        raise ValueError(
+            f"{segment} must be a valid path segment.  Keep in mind that path segments "
+            "should not contain path separators (e.g., /) "
+        )
+
+
+def when_for(controller: Callable[..., Any]) -> Callable[..., Any]:
+    """The ``when`` decorator of a generic controller (Pecan's ``decorators.when_for``)."""
+    return _make_when(controller, _info_for(controller))
 
 
 def _make_when(generic_func: Callable[..., Any], generic_info: Exposed) -> Callable[..., Any]:

@@ -7,7 +7,10 @@ rules the way Pecan projects do::
     def person_json(obj):
         return {"name": obj.name}
 
-Objects with a ``__json__()`` method encode as what it returns. Encoding runs
+Objects with a ``__json__()`` method encode as what it returns; SQLAlchemy
+mapped objects, result sets and rows encode as Pecan's encoder does (a dict of
+the columns, ``{'count': n, 'rows': [...]}``, a dict). Dates and datetimes are
+written as ``str()`` gives them (``2011-01-01 00:00:00``), Pecan's format. Encoding runs
 in the standard library's C encoder; ``jsonify`` is only consulted for the
 values that encoder does not know, so plain dicts and lists cost nothing extra.
 """
@@ -24,21 +27,54 @@ from typing import Any
 
 from webob.multidict import MultiDict
 
-__all__ = ["jsonify", "encode", "JSONEncoder"]
+__all__ = [
+    "jsonify", "encode", "JSONEncoder", "GenericJSON", "is_saobject", "with_when_type",
+]
 
 
+def with_when_type(f: Any) -> Any:
+    """Give a singledispatch function simplegeneric's ``when_type`` (Pecan's spelling)."""
+    f.when_type = f.register
+    return f
+
+
+def is_saobject(obj: Any) -> bool:
+    """Whether ``obj`` is an instance of an SQLAlchemy mapped class."""
+    return hasattr(obj, "_sa_class_manager")
+
+
+@with_when_type
 @singledispatch
 def jsonify(obj: Any) -> Any:
     """Turn ``obj`` into something the JSON encoder knows, or raise TypeError."""
     to_json = getattr(obj, "__json__", None)
     if to_json is not None and callable(to_json):
         return to_json()
+    if is_saobject(obj):
+        return {k: getattr(obj, k) for k in obj.__dict__ if not k.startswith("_sa_")}
+    if type(obj).__module__.startswith("sqlalchemy."):
+        encoded = _sqlalchemy_result(obj)
+        if encoded is not None:
+            return encoded
     if isinstance(obj, Mapping):
         return dict(obj)
     if isinstance(obj, (set, frozenset, tuple)) or _is_iterator(obj):
         return list(obj)
     raise TypeError(f"{type(obj).__name__} object is not JSON serializable; "
                     "register a rule with @carya.jsonify.jsonify.register")
+
+
+def _sqlalchemy_result(obj: Any) -> Any:
+    """A result set as ``{'count', 'rows'}``, a row as a dict (SQLAlchemy imported only here)."""
+    from sqlalchemy.engine import CursorResult, Row
+
+    if isinstance(obj, Row):
+        return dict(obj._mapping)
+    if isinstance(obj, CursorResult):
+        rows = [dict(row._mapping) for row in obj]
+        count = obj.rowcount
+        return {"rows": rows, "count": count if count >= 0 else len(rows)}
+    return None
 
 
 def _is_iterator(obj: Any) -> bool:
@@ -49,7 +85,7 @@ def _is_iterator(obj: Any) -> bool:
 @jsonify.register(datetime.date)
 @jsonify.register(datetime.time)
 def _datetime(obj: Any) -> str:
-    return obj.isoformat()
+    return str(obj)
 
 
 @jsonify.register(decimal.Decimal)
@@ -77,6 +113,9 @@ class JSONEncoder(json.JSONEncoder):
 
     def default(self, o: Any) -> Any:
         return jsonify(o)
+
+
+GenericJSON = JSONEncoder
 
 
 _dumps = json.JSONEncoder(default=jsonify, separators=(",", ":"), ensure_ascii=False).encode

@@ -1,0 +1,5 @@
+"""``pecan.deploy``."""
+
+from carya.deploy import deploy
+
+__all__ = ["deploy"]

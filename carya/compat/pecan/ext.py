@@ -1,0 +1,1 @@
+"""``pecan.ext``: Pecan's extension namespace (empty, as in Pecan 1.8)."""

@@ -1,0 +1,7 @@
+"""``pecan.hooks``."""
+
+from carya.hooks import Hook, HookController, PecanHook, RequestViewerHook, TransactionHook
+
+__all__ = [
+    "PecanHook", "Hook", "HookController", "TransactionHook", "RequestViewerHook",
+]

@@ -1,0 +1,5 @@
+"""``pecan.log``."""
+
+from carya.log import ColorFormatter
+
+__all__ = ["ColorFormatter"]

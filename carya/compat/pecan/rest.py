@@ -1,0 +1,5 @@
+"""``pecan.rest``."""
+
+from carya.rest import RestController
+
+__all__ = ["RestController"]

@@ -1,0 +1,5 @@
+"""``pecan.routing``: ``route()`` for path segments that are not Python names."""
+
+from carya.expose import route
+
+__all__ = ["route"]
