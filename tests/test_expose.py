@@ -245,3 +245,40 @@ def test_stacked_expose_default_is_the_last_applied_as_in_pecan(fw):
     assert (resp.content_type, resp.json) == ("application/json", {"a": 1})
     resp = app.get("/plain")
     assert (resp.content_type, resp.text) == ("text/plain", "text")
+
+
+def test_handler_choosing_no_content_type_gets_an_empty_204(fw):
+    """WSME's "no content": ``request.pecan['content_type'] = None`` skips rendering."""
+
+    class Root:
+        @fw.expose("json")
+        def nothing(self):
+            fw.request.pecan["content_type"] = None
+            return ""
+
+    resp = fw.client(Root()).get("/nothing", status=204)
+    assert resp.body == b"" and "Content-Type" not in resp.headers
+
+
+def test_handler_choosing_another_offered_content_type(fw):
+    class Root:
+        @fw.expose(content_type="text/plain")
+        @fw.expose("json")
+        def either(self):
+            fw.request.pecan["content_type"] = "text/plain"
+            return "as text"
+
+    resp = fw.client(Root()).get("/either", headers={"Accept": "application/json"})
+    assert (resp.content_type, resp.text) == ("text/plain", "as text")
+
+
+def test_json_with_a_status_set_has_no_charset(fw):
+    class Root:
+        @fw.expose("json")
+        def made(self):
+            fw.response.status = 201
+            return {"made": True}
+
+    resp = fw.client(Root()).get("/made", status=201)
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.json == {"made": True}
