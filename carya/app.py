@@ -27,6 +27,7 @@ import webob.exc as exc
 from .context import Request, Response, State, _current
 from .context import response as response_proxy
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
+from .expose import HTML
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .render import Renderer, RendererFactory
@@ -73,10 +74,13 @@ def _import_object(path: str) -> Any:
     return obj() if isinstance(obj, type) else obj
 
 
+def _has_charset(ctype: str) -> bool:
+    """Text types carry ``charset=UTF-8``; JSON does not (as Pecan answers it)."""
+    return ctype.startswith("text/") or ctype in ("application/xml", "application/javascript")
+
+
 def _content_type_header(ctype: str) -> str:
-    if ctype.startswith("text/") or ctype in ("application/xml", "application/javascript"):
-        return ctype + "; charset=UTF-8"
-    return ctype
+    return ctype + "; charset=UTF-8" if _has_charset(ctype) else ctype
 
 
 class App:
@@ -299,7 +303,10 @@ class App:
         if isinstance(result, webob.Response):
             state.response = result
             return None
-        renderer = handler.content_types.get(ctype)
+        routing = state.environ.get("carya.routing")
+        if routing and "content_type" in routing:
+            ctype = routing["content_type"]  # the handler chose (None: no content, WSME)
+        renderer = handler.content_types.get(ctype) if ctype is not None else None
         if state.template is not None:
             ctype, renderer = self.override(state, ctype)
         if renderer is not None:
@@ -315,7 +322,7 @@ class App:
                 f"{handler.name} returned {type(result).__name__}; expose it with a template "
                 "(e.g. @expose('json')) or return str, bytes or a Response"
             )
-        state.content_type = ctype
+        state.content_type = ctype or HTML
         if state._response is not None:
             self.materialize(state, body)
             return None
@@ -337,7 +344,7 @@ class App:
         resp.body = body
         if body:
             resp.content_type = state.content_type
-            if resp.content_type.startswith("text/") or resp.content_type in _JSON_TYPES:
+            if _has_charset(resp.content_type):
                 resp.charset = "UTF-8"
         elif resp.status_int == 200:
             resp.status = 204

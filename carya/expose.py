@@ -84,8 +84,8 @@ def expose(
 
     ``template`` is ``'json'``, a template file name (optionally prefixed with
     an engine, ``'jinja:page.html'``) or ``None`` for a body returned as text or
-    bytes. Stack several ``@expose`` to offer several content types; the first
-    one applied (the innermost) is the default. ``generic=True`` lets
+    bytes. Stack several ``@expose`` to offer several content types; the last
+    one applied (the outermost) is the default, as in Pecan. ``generic=True`` lets
     ``@index.when(method='POST')`` add per-method handlers. ``route`` names the
     path segment when it is not the function's name (``route='some-path'``).
     """
@@ -103,11 +103,11 @@ def expose(
         ctype = content_type
         if ctype is None:
             ctype = JSON if template == "json" else HTML
-        else:
-            info.explicit_content_type = True
+        info.explicit_content_type = content_type is not None
         info.content_types[ctype] = template
-        if info.content_type is None:
-            info.content_type = ctype
+        # Pecan's rule: the last ``@expose`` applied (the outermost) names the
+        # default, so a wrapper that re-exposes a function (WSME) picks it.
+        info.content_type = ctype
         if generic:
             info.generic = True
             info.generic_handlers.setdefault("DEFAULT", func)

@@ -32,14 +32,22 @@ class Binder:
     Pecan's rules: the path remainder fills positional parameters in order,
     extra path parts go to ``*args`` (a 404 when there is none); parameters not
     filled from the path come from the query string, form or JSON body, then
-    from defaults; ``**kwargs`` receives the parameters no name took. A required
-    parameter left without a value is a 400 that names it.
+    from defaults; ``**kwargs`` receives the parameters no name took.
+
+    The names come from the routing signature: the one a wrapper declares
+    (Pecan's ``_cfg(f)['argspec']``, as WSME's ``wsexpose`` sets it) or the
+    signature ``functools.wraps`` exposes. A required parameter left without a
+    value is a 400 that names it only when the function really called would
+    refuse the call without it; a wrapper taking ``*args, **kwargs`` (WSME
+    fills the body argument itself) is called with what there is, as Pecan does.
     """
 
-    __slots__ = ("names", "required", "defaults", "varargs", "varkw", "qualname", "leading")
+    __slots__ = (
+        "names", "required", "defaults", "varargs", "varkw", "qualname", "leading", "strict",
+    )
 
     def __init__(self, func: Callable[..., Any], leading: int):
-        sig = inspect.signature(func)
+        sig = _routing_signature(func)
         params = list(sig.parameters.values())
         positional = [
             p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
@@ -59,6 +67,7 @@ class Binder:
         self.varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
         self.varkw = any(p.kind is p.VAR_KEYWORD for p in params)
         self.qualname = func.__qualname__
+        self.strict = _required_by_callee(func, leading)
 
     @property
     def arity(self) -> int:
@@ -81,16 +90,50 @@ class Binder:
                 args.append(values[name])
             elif name in self.defaults:
                 args.append(self.defaults[name])
-            else:
+            elif name in self.strict:
                 raise exc.HTTPBadRequest(
                     detail=f"Missing argument '{name}'",
                 )
+            else:
+                break  # the wrapper fills it (Pecan stops at the first missing name)
         kwargs = self._extra(values, names) if self.varkw else {}
         return args, kwargs
 
     @staticmethod
     def _extra(values: dict, names: tuple[str, ...]) -> dict:
         return {k: v for k, v in values.items() if k not in names}
+
+
+def _routing_signature(func: Callable[..., Any]) -> inspect.Signature:
+    """The signature routing binds to: a declared argspec, else the wrapped one."""
+    cfg = getattr(func, "_pecan", None)
+    spec = cfg.get("argspec") if hasattr(cfg, "get") else None
+    if spec is None:
+        return inspect.signature(func)
+    return _signature_of_argspec(spec)
+
+
+def _signature_of_argspec(spec: inspect.FullArgSpec) -> inspect.Signature:
+    kind = inspect.Parameter
+    defaults = spec.defaults or ()
+    first_default = len(spec.args) - len(defaults)
+    params = [
+        kind(name, kind.POSITIONAL_OR_KEYWORD,
+             default=defaults[i - first_default] if i >= first_default else kind.empty)
+        for i, name in enumerate(spec.args)
+    ]
+    if spec.varargs:
+        params.append(kind(spec.varargs, kind.VAR_POSITIONAL))
+    if spec.varkw:
+        params.append(kind(spec.varkw, kind.VAR_KEYWORD))
+    return inspect.Signature(params)
+
+
+def _required_by_callee(func: Callable[..., Any], leading: int) -> frozenset[str]:
+    """Names the function actually called cannot do without (its own signature)."""
+    params = list(inspect.signature(func, follow_wrapped=False).parameters.values())
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return frozenset(p.name for p in positional[leading:] if p.default is p.empty)
 
 
 class Handler:

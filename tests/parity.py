@@ -54,6 +54,7 @@ def load_framework(name: str) -> SimpleNamespace:
         abort=root.abort,
         redirect=root.redirect,
         request=root.request,
+        response=root.response,
         PecanHook=hooks.PecanHook,
         TransactionHook=hooks.TransactionHook,
         RequestViewerHook=hooks.RequestViewerHook,

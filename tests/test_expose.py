@@ -25,8 +25,8 @@ class Root:
     def data_kw(self):
         return [1, 2]
 
-    @expose("json")
     @expose("mako:error.html")
+    @expose("json")
     def both(self):
         return {"status": 200, "message": "ok"}
 
@@ -116,7 +116,7 @@ def test_unrenderable_result_is_500_without_traceback(app):
 
 
 class TestNegotiation:
-    def test_first_expose_applied_is_default(self, app):
+    def test_last_expose_applied_is_default(self, app):
         assert "Error 200" in app.get("/both").text
 
     def test_extension_selects_type(self, app):
@@ -224,3 +224,61 @@ def test_route_name_collision_is_build_error(client):
 
     with pytest.raises(ValueError, match="claimed twice"):
         client(Clash())
+
+
+def test_stacked_expose_default_is_the_last_applied_as_in_pecan(fw):
+    """A wrapper that re-exposes a function (WSME: XML, then JSON) sets the default."""
+
+    class Root:
+        @fw.expose("json")
+        @fw.expose(content_type="text/plain")
+        def both(self):
+            return {"a": 1}
+
+        @fw.expose(content_type="text/plain")
+        @fw.expose("json")
+        def plain(self):
+            return "text"
+
+    app = fw.client(Root())
+    resp = app.get("/both")
+    assert (resp.content_type, resp.json) == ("application/json", {"a": 1})
+    resp = app.get("/plain")
+    assert (resp.content_type, resp.text) == ("text/plain", "text")
+
+
+def test_handler_choosing_no_content_type_gets_an_empty_204(fw):
+    """WSME's "no content": ``request.pecan['content_type'] = None`` skips rendering."""
+
+    class Root:
+        @fw.expose("json")
+        def nothing(self):
+            fw.request.pecan["content_type"] = None
+            return ""
+
+    resp = fw.client(Root()).get("/nothing", status=204)
+    assert resp.body == b"" and "Content-Type" not in resp.headers
+
+
+def test_handler_choosing_another_offered_content_type(fw):
+    class Root:
+        @fw.expose(content_type="text/plain")
+        @fw.expose("json")
+        def either(self):
+            fw.request.pecan["content_type"] = "text/plain"
+            return "as text"
+
+    resp = fw.client(Root()).get("/either", headers={"Accept": "application/json"})
+    assert (resp.content_type, resp.text) == ("text/plain", "as text")
+
+
+def test_json_with_a_status_set_has_no_charset(fw):
+    class Root:
+        @fw.expose("json")
+        def made(self):
+            fw.response.status = 201
+            return {"made": True}
+
+    resp = fw.client(Root()).get("/made", status=201)
+    assert resp.headers["Content-Type"] == "application/json"
+    assert resp.json == {"made": True}

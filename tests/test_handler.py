@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+
 import webob.exc
 
 from carya import expose, response
@@ -76,3 +79,59 @@ def test_checks_built_once_and_run_per_request(client):
     assert "3 is odd" in app.get("/even/3", status=400).text
     assert app.get("/even/6").text == "6 is even"
     assert Root.even.built[before:] == ["Root.even"]  # one build for one app
+
+
+# --- wrappers that fill arguments themselves (WSME's wsexpose) ----------------------------
+
+
+def fills_body(func):
+    """A wrapper like WSME's: takes what routing gives and fills ``body`` itself."""
+
+    @functools.wraps(func)
+    def wrapper(self, *args, **kwargs):
+        if len(args) < 2 and "body" not in kwargs:
+            kwargs["body"] = "from-wrapper"
+        return func(self, *args, **kwargs)
+
+    return wrapper
+
+
+class Wrapped:
+    @expose()
+    @fills_body
+    def item(self, ident, body):
+        return f"{ident}:{body}"
+
+    @expose()
+    def plain(self, ident, body):
+        return f"{ident}:{body}"
+
+
+def test_wrapper_filling_a_required_argument_is_called(client):
+    app = client(Wrapped())
+    assert app.get("/item/7").text == "7:from-wrapper"
+    assert app.get("/item/7?body=q").text == "7:q"
+    app.get("/item/7/8/9", status=404)  # routing still follows the wrapped signature
+
+
+def test_missing_argument_of_a_plain_handler_is_still_400(client):
+    resp = client(Wrapped()).get("/plain/7", status=400)
+    assert "Missing argument 'body'" in resp.text
+
+
+def test_declared_argspec_drives_routing(client):
+    """Pecan's ``_cfg(f)['argspec']``: a wrapper without ``functools.wraps`` declares it."""
+
+    def target(self, ident, limit=10):
+        return None
+
+    class Root:
+        @expose()
+        def things(self, *args, **kwargs):
+            return f"{args}|{sorted(kwargs.items())}"
+
+    Root.things._pecan = {"argspec": inspect.getfullargspec(target)}
+    app = client(Root())
+    assert app.get("/things/5").text == "('5', 10)|[]"
+    assert app.get("/things?limit=3").text == "()|[]"  # stops at the first missing name
+    app.get("/things/5/6/7", status=404)

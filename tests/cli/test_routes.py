@@ -172,7 +172,7 @@ def test_match_query_extension_and_accept(zoo):
     config = os.path.join(zoo, "config.py")
     code, info = _match(config, "GET", "/about?topic=bears")
     assert (code, info["args"], info["via"]) == (0, ["bears"], "static table")
-    assert info["content_type"] == "text/plain", "the innermost @expose is the default"
+    assert info["content_type"] == "text/plain", "the outermost @expose is the default"
     assert _match(config, "GET", "/about.json")[1]["content_type"] == "application/json"
     done = run_carya("routes", config, "--json", "--match", "GET", "/about",
                      "-H", "Accept: application/json")

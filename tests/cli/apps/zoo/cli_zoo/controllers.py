@@ -127,8 +127,8 @@ class RootController:
     def index_post(self, **kw):
         return kw
 
-    @expose("json")
     @expose(content_type="text/plain")
+    @expose("json")
     def about(self, topic="zoo"):
         return {"about": topic}
 
