@@ -1,5 +1,5 @@
 """The ``carya`` command: ``create``, ``serve``, ``routes``, ``shell``, ``apache-conf``,
-``policy``, ``listen``.
+``policy``, ``listen``, ``openapi``.
 
 Each command lives in its own module with ``add_parser(subparsers)`` and
 ``run(args) -> int``. A command reports a user error (a bad config path, an INI
@@ -19,7 +19,7 @@ from .errors import CommandError
 
 __all__ = ["main", "build_parser", "CommandError"]
 
-_COMMANDS = ("create", "serve", "routes", "shell", "apache", "policy", "listen")
+_COMMANDS = ("create", "serve", "routes", "shell", "apache", "policy", "listen", "openapi")
 
 
 def build_parser() -> argparse.ArgumentParser:
