@@ -243,7 +243,11 @@ def _handler_operation(route: RouteInfo, handler: Handler, method: str) -> dict[
     if handler.secured is not None:
         errors.update({401: None, 403: None})
     success_types = [t for t in handler.content_types] or [handler.content_type]
-    operation["responses"] = _responses({handler.status: success_types, **errors}, None)
+    statuses: dict[Any, Any] = {handler.status: success_types, **errors}
+    if "status" not in handler.extra:
+        # Undeclared: 200 unless the handler sets ``response.status`` itself.
+        statuses["2XX"] = success_types
+    operation["responses"] = _responses(statuses, None)
     return operation
 
 
@@ -421,11 +425,15 @@ def _errors(handler: Handler, has_ids: bool, has_input: bool, api: bool) -> dict
     return codes
 
 
-def _responses(statuses: dict[int, Any], error_kind: str | None) -> dict[str, Any]:
+def _responses(statuses: dict[Any, Any], error_kind: str | None) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for status in sorted(statuses):
+    for status in sorted(statuses, key=str):
         what = statuses[status]
-        response: dict[str, Any] = {"description": _REASONS.get(status, str(status))}
+        if status == "2XX":
+            response: dict[str, Any] = {"description": "Another success status the handler "
+                                                       "sets itself (response.status)"}
+        else:
+            response = {"description": _REASONS.get(status, str(status))}
         if status == 204:
             pass
         elif what == "fault":
