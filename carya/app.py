@@ -295,6 +295,8 @@ class App:
             return req.params.mixed()
         except UnicodeDecodeError:
             raise exc.HTTPBadRequest(detail="Form data is not valid UTF-8") from None
+        except ValueError as error:  # e.g. multipart without a boundary
+            raise exc.HTTPBadRequest(detail=f"Malformed form data: {error}") from None
 
     def render(self, state: State, handler: Handler, ctype: str, result: Any) -> bytes | None:
         """Turn the handler's result into bytes, or leave it in ``state.response``."""

@@ -47,6 +47,7 @@ def _register_listing() -> None:
                 params=row["params"],
                 name=row["name"],
                 notes=tuple(notes),
+                target=entry,
             )
 
     def match_api(router: MapperRouter, method: str, path: str, headers: dict) -> Any:

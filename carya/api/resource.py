@@ -108,6 +108,7 @@ def expected_errors(*errors: int | Iterable[int]) -> Callable:
                     raise exc.status_map[code](detail=str(error)) from None
                 return _unexpected(func, error)
 
+        _info_for(guarded).extra["expected_errors"] = tuple(sorted(allowed))  # for documents
         return guarded
 
     return decorate

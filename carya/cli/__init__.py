@@ -1,5 +1,5 @@
 """The ``carya`` command: ``create``, ``serve``, ``routes``, ``shell``, ``apache-conf``,
-``policy``, ``listen``, ``pecan-alias``.
+``policy``, ``listen``, ``openapi``, ``pecan-alias``.
 
 Each command lives in its own module with ``add_parser(subparsers)`` and
 ``run(args) -> int``. A command reports a user error (a bad config path, an INI
@@ -20,7 +20,7 @@ from .errors import CommandError
 __all__ = ["main", "build_parser", "CommandError"]
 
 _COMMANDS = (
-    "create", "serve", "routes", "shell", "apache", "policy", "listen", "pecan_alias",
+    "create", "serve", "routes", "shell", "apache", "policy", "listen", "openapi", "pecan_alias",
 )
 
 

@@ -63,7 +63,10 @@ class RouteInfo:
     controller), ``redirect`` (adds the trailing slash), ``rest`` (a
     RestController verb), ``action`` (a RestController custom action),
     ``lookup``/``default``/``route`` (dynamic), ``mapper`` (a Routes-style
-    mapper route, whose ``name`` is the route name).
+    mapper route, whose ``name`` is the route name). ``target`` is the routing
+    object that answers (a :class:`~carya.handler.Handler`, or an API route's
+    entry table), kept for tools that document routes (:mod:`carya.openapi`);
+    it is neither compared nor serialized.
     """
 
     methods: tuple[str, ...]
@@ -74,13 +77,14 @@ class RouteInfo:
     dynamic: bool = False
     name: str | None = None
     notes: tuple[str, ...] = ()
+    target: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["methods"] = list(self.methods)
-        data["params"] = list(self.params)
-        data["notes"] = list(self.notes)
-        return data
+        return {
+            "methods": list(self.methods), "path": self.path, "handler": self.handler,
+            "kind": self.kind, "params": list(self.params), "dynamic": self.dynamic,
+            "name": self.name, "notes": list(self.notes),
+        }
 
     def prefixed(self, prefix: str) -> RouteInfo:
         """The same route, mounted below ``prefix`` (a URL map entry)."""
@@ -90,7 +94,7 @@ class RouteInfo:
         if self.kind == "redirect" and handler.startswith("-> /"):
             handler = "-> " + prefix + handler[3:]
         return RouteInfo(self.methods, prefix + self.path, handler, self.kind, self.params,
-                         self.dynamic, self.name, self.notes)
+                         self.dynamic, self.name, self.notes, self.target)
 
 
 @dataclass
@@ -248,7 +252,7 @@ def _static_table_routes(router: Any) -> list[RouteInfo]:
         target = entry[0] if isinstance(entry, tuple) else entry
         for methods, handler in _by_handler(target):
             routes.append(RouteInfo(methods, path, dotted_name(handler), "static",
-                                    _params(handler), notes=note))
+                                    _params(handler), notes=note, target=handler))
     return routes
 
 
@@ -330,7 +334,7 @@ class _ObjectLister:
             dynamic: bool = False, notes: tuple[str, ...] = ()) -> None:
         params = () if dynamic else _params(handler)
         self.out.append(RouteInfo(tuple(methods), path, dotted_name(handler), kind, params,
-                                  dynamic, None, notes))
+                                  dynamic, None, notes, handler))
 
     def kind_of(self, path: str, target: Any) -> str:
         hit = self.static.get(path)

@@ -37,7 +37,10 @@ def request_verb(w: Walk) -> str:
     if "_method" in environ.get("QUERY_STRING", "") or (
         method == "POST" and environ.get("CONTENT_TYPE", "").startswith(_FORM_TYPES)
     ):
-        override = w.state.request.params.get("_method")
+        try:
+            override = w.state.request.params.get("_method")
+        except ValueError as error:  # undecodable, or multipart without a boundary
+            raise exc.HTTPBadRequest(detail=f"Malformed form data: {error}") from None
         if override:
             verb = override.lower()
             if method == "GET" and verb in ("delete", "put"):

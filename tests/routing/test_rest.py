@@ -755,3 +755,36 @@ def test_post_to_noncanonical_sub_controller_index_is_308(carya_things):
     resp = carya_things.post("/things/stats?x=1", {"a": "b"})
     assert resp.status_int == 308
     assert resp.location.endswith("/things/stats/?x=1")
+
+
+# --- malformed forms -----------------------------------------------------------------------
+
+
+def test_malformed_multipart_form_is_a_400_not_a_500():
+    """A form body the parser cannot read (multipart without a boundary) is the client's
+    error, both where ``_method`` is looked for and where arguments are bound."""
+    from carya import App, expose
+    from carya.rest import RestController
+
+    class Things(RestController):
+        @expose("json")
+        def post(self, **kw):
+            return kw
+
+    class Root:
+        things = Things()
+
+        @expose("json")
+        def echo(self, **kw):
+            return kw
+
+    import webob
+
+    app = App(Root())
+    for path in ("/things", "/echo"):
+        req = webob.Request.blank(path, method="POST", body=b'{"name": "x"}')
+        req.environ["CONTENT_TYPE"] = "multipart/form-data"  # no boundary
+        resp = req.get_response(app)
+        assert resp.status_int == 400, resp.text
+        assert "Malformed form data" in resp.text
+        assert "Traceback" not in resp.text
