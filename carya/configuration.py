@@ -238,6 +238,22 @@ def _check(conf: Config) -> None:
             int(port)
         except (TypeError, ValueError):
             raise ConfigError(f"{where}: server.port {port!r} is not a port number") from None
+        _check_server_limits(where, server)
+
+
+#: The embedded server's timeouts and limits a ``server`` section may set (see
+#: :class:`carya.front.settings.FrontSettings` for their meaning and defaults).
+SERVER_LIMITS = ("header_timeout", "body_timeout", "keepalive_timeout", "keepalive_requests",
+                 "max_connections", "request_timeout", "buffer_body")
+
+
+def _check_server_limits(where: str, server: Config) -> None:
+    for name in SERVER_LIMITS:
+        value = server.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{where}: server.{name} {value!r} must be a number >= 0")
 
 
 def get_conf_path_from_env() -> str:

@@ -148,8 +148,21 @@ def _exit_worker(code: Any) -> None:
 
 
 def _settings(threads: int, workers: int | None, options: dict[str, Any]) -> dict[str, Any]:
+    from .front.settings import SETTING_NAMES, FrontSettings
+    from .front.worker import worker_class
+
+    given = sorted(SETTING_NAMES & set(options))
+    try:
+        front, options = FrontSettings.pick(options)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"carya.serve: {error}") from error
+    if options.get("worker_class", "carya") != "carya":
+        if given:
+            raise ValueError(f"carya.serve: {', '.join(given)} need carya's own worker, "
+                             f"not worker_class={options['worker_class']!r}")
+    else:
+        options["worker_class"] = worker_class(front)
     settings = {
-        "worker_class": "gthread",
         "workers": workers or default_workers(),
         "threads": threads,
         "graceful_timeout": GRACEFUL_TIMEOUT,
@@ -162,8 +175,8 @@ def _settings(threads: int, workers: int | None, options: dict[str, Any]) -> dic
     for key in options:
         if key not in names:
             raise ValueError(f"carya.serve: unknown server option {key!r} (options are "
-                             "gunicorn settings: graceful_timeout, keepalive, "
-                             "limit_request_line, timeout, ...)")
+                             f"{', '.join(sorted(SETTING_NAMES))}, and gunicorn's settings: "
+                             "graceful_timeout, limit_request_line, timeout, ...)")
     settings.update(options)
     if "control_socket_disable" not in names:
         settings.pop("control_socket_disable")

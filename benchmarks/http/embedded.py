@@ -1,8 +1,10 @@
 """Serve one benchmark app on an in-process server: ``python -m benchmarks.http.embedded``.
 
 ``--server carya`` is whatever :func:`carya.server.serve` uses by default (what
-a user of ``carya serve`` gets); ``waitress`` and ``cheroot`` are candidates run
-directly so they can be compared with it. Every server stops on SIGTERM.
+a user of ``carya serve`` gets), ``carya-gthread`` the same with gunicorn's own
+gthread worker instead of carya's front (the server before issue 14);
+``waitress`` and ``cheroot`` are candidates run directly so they can be
+compared with it. Every server stops on SIGTERM.
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ def serve_carya(app, port: int, threads: int, workers: int) -> None:
 
     options = {"workers": workers} if workers else {}
     serve(app, host="127.0.0.1", port=port, threads=threads, **options)
+
+
+def serve_carya_gthread(app, port: int, threads: int, workers: int) -> None:
+    """carya serve before its front (issue 14): gunicorn's own gthread worker."""
+    from carya.server import serve
+
+    options = {"workers": workers} if workers else {}
+    serve(app, host="127.0.0.1", port=port, threads=threads, worker_class="gthread", **options)
 
 
 def serve_waitress(app, port: int, threads: int, workers: int) -> None:
@@ -44,7 +54,8 @@ def serve_cheroot(app, port: int, threads: int, workers: int) -> None:
     server.safe_start()
 
 
-SERVERS = {"carya": serve_carya, "waitress": serve_waitress, "cheroot": serve_cheroot}
+SERVERS = {"carya": serve_carya, "carya-gthread": serve_carya_gthread,
+           "waitress": serve_waitress, "cheroot": serve_cheroot}
 
 
 def main(argv=None) -> int:

@@ -29,6 +29,7 @@ CANDIDATES = [
     launch.Server("gunicorn gthread w=2 t=4", launch.gunicorn(2, "gthread", 4)),
     launch.Server("gunicorn gthread w=4 t=4", launch.gunicorn(4, "gthread", 4)),
     launch.Server("cheroot threads=8", launch.embedded("cheroot", threads=8)),
+    launch.Server("carya serve, gthread worker (before)", launch.embedded("carya-gthread")),
     launch.Server("carya serve (default)", launch.embedded("carya")),
 ]
 

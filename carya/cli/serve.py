@@ -1,27 +1,56 @@
 """``carya serve CONFIG``: run the application on the embedded server.
 
-``--host``/``--port`` override the config's ``server`` section (or an INI's
-``[server:main]``); without either, carya binds 127.0.0.1:8080. SIGTERM and
-Ctrl-C let requests in flight finish and exit with status 0. ``--reload``
-restarts the server when a ``.py`` file of the project changes (see
-:mod:`carya.cli.reload`).
+``--host``/``--port`` and the timeout and limit flags override the config's
+``server`` section (or an INI's ``[server:main]`` host and port); without
+them, carya binds 127.0.0.1:8080 with the defaults of
+:class:`carya.front.settings.FrontSettings`. SIGTERM and Ctrl-C let requests in
+flight finish and exit with status 0. ``--reload`` restarts the server when a
+``.py`` file of the project changes (see :mod:`carya.cli.reload`).
 """
 
 from __future__ import annotations
 
 import argparse
 import inspect
+from typing import Any
 
 from .errors import CommandError
 from .loading import load, parse_spec
 
 __all__ = ["add_parser", "run"]
 
+DESCRIPTION = """\
+Serve the application a config.py (or an INI file, app.ini#name) builds, on
+carya's embedded server: gunicorn's process manager with carya's front, which
+reads every request whole, under the timeouts below, before a thread runs it.
+--host, --port and the timeout and limit options override the config's server
+section; the defaults bind 127.0.0.1:8080. SIGTERM and Ctrl-C let requests in
+flight finish, then exit with status 0. --reload restarts the server when a
+.py file of the project changes (development only)."""
+
+#: flag -> (FrontSettings name, type, help)
+FRONT_FLAGS = {
+    "--header-timeout": ("header_timeout", float, "seconds a client has to send a request "
+                         "head (default 10)"),
+    "--body-timeout": ("body_timeout", float, "seconds a client has to send a buffered body, "
+                       "or between reads of a streamed one (default 30)"),
+    "--keepalive-timeout": ("keepalive_timeout", float, "seconds an idle kept-alive "
+                            "connection stays open (default 5)"),
+    "--keepalive-requests": ("keepalive_requests", int, "requests per connection "
+                             "(default 1000)"),
+    "--max-connections": ("max_connections", int, "open connections per worker; past it the "
+                          "oldest idle one is closed (default 4096)"),
+    "--request-timeout": ("request_timeout", float, "seconds a handler may take before the "
+                          "client gets a 503 (default 60; 0: no deadline)"),
+    "--buffer-body": ("buffer_body", int, "bodies up to this many bytes are read before the "
+                      "application runs; larger ones are streamed (default 1048576)"),
+}
+
 
 def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     parser = sub.add_parser(
         "serve", parents=parents, help="serve an application on the embedded server",
-        description=__doc__.split("\n\n", 1)[1],
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("config", help="a config.py, or an INI file with an optional #name "
                                        "(app.ini#main)")
@@ -31,6 +60,9 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
                         help="threads per worker (default 8)")
     parser.add_argument("--workers", type=int,
                         help="worker processes (default: the server's choice)")
+    for flag, (name, kind, text) in FRONT_FLAGS.items():
+        parser.add_argument(flag, dest=name, type=kind, help=text,
+                            metavar="SECONDS" if kind is float else "N")
     parser.add_argument("--reload", action="store_true",
                         help="development: restart when a .py file of the project changes")
     parser.add_argument("--reload-interval", type=float, default=1.0, metavar="SECONDS",
@@ -61,6 +93,9 @@ def child_args(args: argparse.Namespace) -> list[str]:
         argv += ["--port", str(args.port)]
     if args.workers is not None:
         argv += ["--workers", str(args.workers)]
+    for flag, (name, _, _) in FRONT_FLAGS.items():
+        if getattr(args, name, None) is not None:
+            argv += [flag, str(getattr(args, name))]
     if getattr(args, "debug", False):
         argv.insert(0, "--debug")
     return argv
@@ -73,14 +108,28 @@ def serve_once(args: argparse.Namespace) -> int:
     host = args.host or loaded.host or DEFAULT_HOST
     port = args.port if args.port is not None else loaded.port
     port = DEFAULT_PORT if port is None else port
-    options = {}
+    options = front_options(loaded.conf, args)
     if args.workers is not None:
         if "workers" not in inspect.signature(serve).parameters:
             raise CommandError("--workers: this embedded server runs a single process")
         options["workers"] = args.workers
     try:
         serve(loaded.wsgiapp, host=host, port=port, threads=args.threads, **options)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
     except OSError as error:
         raise CommandError(f"cannot serve on {host}:{port}: {error.strerror or error}") \
             from error
     return 0
+
+
+def front_options(conf: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The front's settings: the config's ``server`` section, then the flags."""
+    options: dict[str, Any] = {}
+    server = conf.get("server") if hasattr(conf, "get") else None
+    for name, _, _ in FRONT_FLAGS.values():
+        if server is not None and server.get(name) is not None:
+            options[name] = server.get(name)
+        if getattr(args, name, None) is not None:
+            options[name] = getattr(args, name)
+    return options

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -91,7 +92,37 @@ def test_port_in_use_is_a_clear_error(zoo):
     assert "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("option", [["--threads", "0"], ["--workers", "0"], ["--port", "70000"]])
+def test_server_limits_come_from_the_config_and_flags_override_them(zoo, tmp_path):
+    """header_timeout from the config (1 s) and request_timeout from a flag (1 s):
+    a head that never ends gets a 408, a handler past its deadline a 503."""
+    port = free_port()
+    config = tmp_path / "config.py"
+    config.write_text(
+        f"server = {{'host': '127.0.0.1', 'port': '{port}', 'header_timeout': 1,"
+        " 'request_timeout': 300}\n"
+        "app = {'root': 'cli_zoo.controllers.RootController', 'modules': ['cli_zoo']}\n"
+    )
+    env = dict(os.environ, PYTHONPATH=zoo)
+    with running(carya_command("serve", str(config), "--request-timeout", "1"), port,
+                 env=env), socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        assert sock.recv(100).startswith(b"HTTP/1.1 408 ")
+        assert time.monotonic() - started < 5
+        assert fetch(port, "GET", "/sleep?seconds=3")[0] == 503
+
+
+@pytest.mark.parametrize("setting", ["'header_timeout': -1", "'max_connections': 'many'"])
+def test_bad_server_limits_in_the_config_are_one_line(zoo, tmp_path, setting):
+    config = tmp_path / "config.py"
+    config.write_text(f"server = {{{setting}}}\n"
+                      "app = {'root': 'cli_zoo.controllers.RootController'}\n")
+    done = run_carya("serve", str(config), env=dict(os.environ, PYTHONPATH=zoo))
+    assert done.returncode == 2 and "server." in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("option", [["--threads", "0"], ["--workers", "0"], ["--port", "70000"],
+                                    ["--header-timeout", "0"], ["--request-timeout", "-1"]])
 def test_bad_server_options(zoo, option):
     done = run_carya("serve", os.path.join(zoo, "config.py"), *option)
     assert done.returncode == 2

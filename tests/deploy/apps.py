@@ -13,15 +13,22 @@ def _reply(start_response, body: bytes, status: str = "200 OK"):
     return [body]
 
 
+#: What ``/raise?e=NAME`` raises: exceptions that stop a process if nobody catches them.
+RAISES = {"exit3": lambda: SystemExit(3), "exit4": lambda: SystemExit(4),
+          "interrupt": KeyboardInterrupt, "base": lambda: BaseException("odd")}
+
+
 def probe(environ, start_response):
     """``/pid``: the answering process; ``/slow?s=1.5``: sleep, then say so;
-    ``/upload``: read the body and report its size."""
+    ``/upload``: read the body and report its size; ``/raise?e=exit3``: raise."""
     path = environ["PATH_INFO"]
+    if path == "/raise":
+        raise RAISES[environ["QUERY_STRING"].partition("=")[2]]()
     if path == "/pid":
         return _reply(start_response, str(os.getpid()).encode())
     if path == "/slow":
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-        seconds = min(float(query.get("s", ["1"])[0]), 10.0)
+        seconds = min(float(query.get("s", ["1"])[0]), 30.0)
         time.sleep(seconds)
         return _reply(start_response, f"slept {seconds}".encode())
     if path == "/upload":

@@ -1,6 +1,8 @@
 """Object dispatch, generic handlers, RestControllers (nested, custom actions),
 ``_lookup``, ``_default``, a custom ``_route``, a secured controller and hooks."""
 
+import time
+
 from carya import expose, response
 from carya.hooks import HookController, PecanHook
 from carya.rest import RestController
@@ -135,3 +137,9 @@ class RootController:
     @expose()
     def hello(self, name):
         return f"hello {name}"
+
+    @expose()
+    def sleep(self, seconds="1"):
+        """A slow handler, for the server's request deadline (at most 10 s)."""
+        time.sleep(min(float(seconds), 10.0))
+        return "slept"
