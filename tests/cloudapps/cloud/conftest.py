@@ -73,8 +73,8 @@ def api(cloud_env, engine) -> TestApp:
 
 
 @pytest.fixture
-def keystone_api(cloud_env, engine, monkeypatch) -> TestApp:
-    monkeypatch.setenv("CLOUDAPPS_AUTH_STRATEGY", "keystone")
+def token_api(cloud_env, engine, monkeypatch) -> TestApp:
+    monkeypatch.setenv("CLOUDAPPS_AUTH_STRATEGY", "static_token")
     return TestApp(loadapp(INI, "osapi_compute"))
 
 

@@ -44,7 +44,8 @@ def test_create_list_show_delete(api, collector):
     assert detail[0]["status"] == "BUILD" and detail[0]["metadata"] == {"deployment_id": "d-1"}
     shown = api.get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
     assert shown["name"] == "web-1" and shown["tenant_id"] == "demo"
-    assert shown["flavor"] == {"id": "1"} and shown["image"] == {"id": IMAGE}
+    assert shown["flavor"]["id"] == "1" and shown["image"]["id"] == IMAGE
+    assert shown["flavor"]["links"][0]["href"].endswith("/v2.1/flavors/1")
     api.delete(f"/v2.1/servers/{server_id}", headers=ALICE, status=204)
     collector.wait_for(server_id, "compute.instance.delete.start")
     start = [p for _, t, p in collector.notes if t == "compute.instance.create.start"][0]
@@ -112,7 +113,9 @@ def test_create_image_adds_a_saving_image(api, engine):
     set_status(engine, server_id, "ACTIVE")
     resp = api.post_json(f"/v2.1/servers/{server_id}/action",
                          {"createImage": {"name": "snap"}}, headers=ALICE, status=202)
-    image_id = resp.json["image_id"]
+    assert resp.body == b""  # below 2.45 Nova answers with Location only
+    image_id = resp.headers["Location"].rsplit("/", 1)[1]
+    assert resp.headers["Location"] == f"http://localhost/v2.1/images/{image_id}"
     image = api.get(f"/v2.1/images/{image_id}", headers=ALICE).json["image"]
     assert image["status"] == "SAVING" and image["server"] == {"id": server_id}
     api.get(f"/v2.1/images/{image_id}", headers=BOB, status=404)  # other project
@@ -138,21 +141,21 @@ def test_other_projects_servers_are_404(api, engine):
     assert "get_all_tenants" in error_message(resp)
 
 
-def test_reader_may_look_but_not_act(keystone_api, engine):
-    server_id = create(keystone_api, headers=MEMBER_TOKEN)
+def test_reader_may_look_but_not_act(token_api, engine):
+    server_id = create(token_api, headers=MEMBER_TOKEN)
     set_status(engine, server_id, "ACTIVE")
-    listed = keystone_api.get("/v2.1/servers", headers=READER).json["servers"]
+    listed = token_api.get("/v2.1/servers", headers=READER).json["servers"]
     assert [s["id"] for s in listed] == [server_id]
-    keystone_api.get(f"/v2.1/servers/{server_id}", headers=READER, status=200)
-    keystone_api.get("/v2.1/flavors", headers=READER, status=200)
+    token_api.get(f"/v2.1/servers/{server_id}", headers=READER, status=200)
+    token_api.get("/v2.1/flavors", headers=READER, status=200)
     body = {"server": {"name": "x", "imageRef": IMAGE, "flavorRef": "1"}}
-    resp = keystone_api.post_json("/v2.1/servers", body, headers=READER, status=403)
+    resp = token_api.post_json("/v2.1/servers", body, headers=READER, status=403)
     assert "os_compute_api:servers:create" in error_message(resp)
-    keystone_api.post_json(f"/v2.1/servers/{server_id}/action", {"os-stop": None},
+    token_api.post_json(f"/v2.1/servers/{server_id}/action", {"os-stop": None},
                            headers=READER, status=403)
-    keystone_api.delete(f"/v2.1/servers/{server_id}", headers=READER, status=403)
-    keystone_api.get("/v2.1/servers", status=401)  # no token at all
-    keystone_api.get("/v2.1/servers", headers={"X-Auth-Token": "forged"}, status=401)
+    token_api.delete(f"/v2.1/servers/{server_id}", headers=READER, status=403)
+    token_api.get("/v2.1/servers", status=401)  # no token at all
+    token_api.get("/v2.1/servers", headers={"X-Auth-Token": "forged"}, status=401)
 
 
 def test_policy_file_overrides_defaults(cloud_env, engine, tmp_path, monkeypatch):
@@ -171,17 +174,53 @@ def test_policy_file_overrides_defaults(cloud_env, engine, tmp_path, monkeypatch
     api.post_json("/v2.1/servers", body, headers=ADMIN, status=202)
 
 
-def test_microversion_adds_progress(api):
+def test_server_document_has_nova_2_1_keys_at_every_microversion(api):
     server_id = create(api)
-    old = api.get(f"/v2.1/servers/{server_id}", headers=ALICE)
-    assert "progress" not in old.json["server"]
-    assert old.headers["OpenStack-API-Version"] == "compute 2.1"
-    new = api.get(f"/v2.1/servers/{server_id}",
-                  headers={**ALICE, "OpenStack-API-Version": "compute 2.2"})
-    assert new.json["server"]["progress"] == 0
-    assert new.headers["OpenStack-API-Version"] == "compute 2.2"
+    for version in ("2.1", "2.2"):
+        res = api.get(f"/v2.1/servers/{server_id}",
+                      headers={**ALICE, "OpenStack-API-Version": f"compute {version}"})
+        assert res.headers["OpenStack-API-Version"] == f"compute {version}"
+        server = res.json["server"]
+        assert server["progress"] == 0 and server["OS-EXT-STS:power_state"] == 0
+        assert server["addresses"] == {} and server["OS-SRV-USG:launched_at"] is None
+        for key in ("accessIPv4", "accessIPv6", "config_drive", "hostId", "key_name",
+                    "OS-DCF:diskConfig", "OS-EXT-AZ:availability_zone",
+                    "OS-SRV-USG:terminated_at", "os-extended-volumes:volumes_attached"):
+            assert key in server, key
     api.get(f"/v2.1/servers/{server_id}",
             headers={**ALICE, "OpenStack-API-Version": "compute 2.9"}, status=406)
+
+
+def test_create_takes_nova_counts_and_reservation_ids(api):
+    body = {"server": {"name": "many", "imageRef": IMAGE, "flavorRef": "1",
+                       "min_count": 1, "max_count": "3"}}
+    res = api.post_json("/v2.1/servers", body, headers=ALICE, status=202)
+    assert res.headers["Location"].endswith(f"/v2.1/servers/{res.json['server']['id']}")
+    names = sorted(s["name"] for s in api.get("/v2.1/servers", headers=ALICE).json["servers"])
+    assert names == ["many-1", "many-2", "many-3"]
+    body["server"].update(max_count=1, return_reservation_id=True, name="one")
+    res = api.post_json("/v2.1/servers", body, headers=ALICE, status=202)
+    assert set(res.json) == {"reservation_id"} and res.json["reservation_id"].startswith("r-")
+    body["server"].update(min_count=3, max_count=2)
+    resp = api.post_json("/v2.1/servers", body, headers=ALICE, status=400)
+    assert "min_count (3) must be <= max_count (2)" in error_message(resp)
+    body["server"].update(min_count=0, max_count=2)
+    api.post_json("/v2.1/servers", body, headers=ALICE, status=400)
+    body["server"].update(min_count=11, max_count=11)
+    resp = api.post_json("/v2.1/servers", body, headers=ALICE, status=403)
+    assert "Quota exceeded" in error_message(resp)
+
+
+def test_version_document_without_token_and_request_ids(token_api):
+    res = token_api.get("/v2.1")
+    assert res.json["version"]["id"] == "v2.1" and res.json["version"]["version"] == "2.2"
+    assert res.json["version"]["links"][0]["href"] == "http://localhost/v2.1/"
+    assert token_api.get("/v2.1/").json == res.json
+    refused = token_api.get("/v2.1/servers", headers={"X-Auth-Token": "forged"}, status=401)
+    assert refused.json["error"]["code"] == 401
+    assert refused.json["error"]["message"] == "The X-Auth-Token is not valid"
+    assert refused.headers["WWW-Authenticate"].startswith("Keystone uri=")
+    assert refused.headers["X-Compute-Request-Id"] == refused.headers["X-Openstack-Request-Id"]
 
 
 def test_flavors_and_images_read_only(api):

@@ -77,7 +77,7 @@ def test_reboot_stop_start_snapshot_delete(api, collector, make_worker):
     api.post_json(url, {"os-stop": None}, headers=ALICE, status=202)
     wait_status(api, server_id, "SHUTOFF")
     image_id = api.post_json(url, {"createImage": {"name": "snap"}}, headers=ALICE,
-                             status=202).json["image_id"]
+                             status=202).headers["Location"].rsplit("/", 1)[1]
     wait_until(lambda: api.get(f"/v2.1/images/{image_id}", headers=ALICE)
                .json["image"]["status"] == "ACTIVE", 10, "the snapshot to be ACTIVE")
     api.post_json(url, {"os-start": None}, headers=ALICE, status=202)

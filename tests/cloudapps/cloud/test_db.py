@@ -21,7 +21,7 @@ def _check_migrated(engine) -> None:
     tables = set(inspect(engine).get_table_names())
     assert {"schema_version", "servers", "flavors", "images", "outbox"} <= tables
     with engine.connect() as conn:
-        assert list(conn.scalars(select(db.schema_version.c.version))) == [1]
+        assert list(conn.scalars(select(db.schema_version.c.version))) == [1, 2]
         names = set(conn.scalars(select(db.flavors.c.name)))
         assert {"m1.tiny", "m1.fail"} <= names
         assert conn.scalar(select(func.count()).select_from(db.images)) == len(db.IMAGES)
@@ -42,7 +42,7 @@ def fresh_url(request, tmp_path):
 
 def test_migrate_is_idempotent(fresh_url):
     engine = db.engine_for(fresh_url)
-    assert db.migrate(engine) == [1]
+    assert db.migrate(engine) == [1, 2]
     assert db.migrate(engine) == []
     _check_migrated(engine)
     engine.dispose()
@@ -65,7 +65,7 @@ def test_concurrent_migrations_apply_once(fresh_url):
     for thread in threads:
         thread.join(30)
     assert not errors, errors
-    assert sorted(results) == [[], [], [], [1]]
+    assert sorted(results) == [[], [], [], [1, 2]]
     _check_migrated(engines[0])
     for engine in engines:
         engine.dispose()

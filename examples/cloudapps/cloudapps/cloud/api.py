@@ -6,17 +6,21 @@ recorded as the server's ``task_state`` with a ``due_at`` time. The API
 publishes what Nova's API publishes (``compute.instance.create.start``,
 ``compute.instance.delete.start``) through the outbox, after the commit.
 
-Microversions 2.1-2.2: from 2.2 a server shows its build ``progress``.
+Microversions 2.1-2.2 (2.2 changes nothing this cloud serves: keypair types); the
+documents are Nova 2.1's, with every key Nova always returns.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import webob
 import webob.exc as exc
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Engine
@@ -28,7 +32,6 @@ from carya.api import (
     Microversions,
     ResourceExtension,
     action,
-    api_version,
     expected_errors,
     response,
 )
@@ -38,11 +41,19 @@ from carya.notify import Notifier
 
 from .. import settings
 from . import db, events, policies, schemas
+from .versions import MICROVERSIONS
 
 __all__ = ["make_api", "make_versions", "MICROVERSIONS", "Cloud"]
 
-MICROVERSIONS = ("2.1", "2.2")
 _LIST_LIMIT = 1000
+#: Nova's power states (``OS-EXT-STS:power_state``) by server status.
+POWER_STATES = {"BUILD": 0, "ACTIVE": 1, "SHUTOFF": 4, "ERROR": 0}
+AVAILABILITY_ZONE = "nova"
+#: The emulated hypervisor every server runs on (``hostId`` hashes it).
+HOST = "cloudapps-compute"
+#: The most servers one create request makes (``min_count`` above it: 403, as a quota).
+MAX_SERVERS_PER_REQUEST = 10
+_TRUE = ("true", "1", "yes", "on", "y", "t")
 
 
 def _context(req: Any) -> Any:
@@ -128,25 +139,21 @@ class ServersController(Controller):
             raise exc.HTTPNotFound(detail=f"Instance {id} could not be found.")
         return row
 
-    @api_version("2.1", "2.1")
     @expected_errors(404)
     @policy("os_compute_api:servers:show")
     def show(self, req, id):
         return {"server": self._view(req, self._get(req, id))}
 
-    @api_version("2.2")  # noqa: F811 - a second microversion of show
-    @expected_errors(404)
-    @policy("os_compute_api:servers:show")
-    def show(self, req, id):  # noqa: F811
-        row = self._get(req, id)
-        view = self._view(req, row)
-        view["progress"] = 0 if row.status == "BUILD" else 100
-        return {"server": view}
-
     def _links(self, req: Any, id: str) -> list[dict]:
-        return [{"rel": "self", "href": f"{req.application_url}/servers/{id}"}]
+        return [{"rel": "self", "href": f"{req.application_url}/servers/{id}"},
+                {"rel": "bookmark", "href": f"{req.host_url}/servers/{id}"}]
 
     def _view(self, req: Any, row: Any) -> dict:
+        """Nova 2.1's server document: every key Nova always returns, with this cloud's values.
+
+        No networks, volumes, keypairs or config drives exist here, so those keys
+        hold Nova's empty values; ``hostId`` is Nova's per-project hash of the host.
+        """
         view = {
             "id": row.id,
             "name": row.name,
@@ -154,16 +161,33 @@ class ServersController(Controller):
             "tenant_id": row.project_id,
             "user_id": row.user_id,
             "metadata": db.load_metadata(row),
-            "image": {"id": row.image_id},
-            "flavor": {"id": row.flavor_id},
+            "image": {"id": row.image_id, "links": [
+                {"rel": "bookmark", "href": f"{req.application_url}/images/{row.image_id}"}]},
+            "flavor": {"id": row.flavor_id, "links": [
+                {"rel": "bookmark",
+                 "href": f"{req.application_url}/flavors/{row.flavor_id}"}]},
             "created": _iso(row.created_at),
             "updated": _iso(row.updated_at),
+            "progress": 0 if row.status == "BUILD" else 100,
+            "accessIPv4": "",
+            "accessIPv6": "",
+            "addresses": {},
+            "config_drive": "",
+            "hostId": _host_id(row),
+            "key_name": None,
+            "security_groups": [{"name": "default"}],
+            "OS-DCF:diskConfig": "MANUAL",
+            "OS-EXT-AZ:availability_zone": AVAILABILITY_ZONE,
+            "OS-EXT-STS:power_state": POWER_STATES.get(row.status, 0),
             "OS-EXT-STS:task_state": row.task_state,
             "OS-EXT-STS:vm_state": events.STATES.get(row.status, row.status.lower()),
+            "OS-SRV-USG:launched_at": _usg(row.launched_at),
+            "OS-SRV-USG:terminated_at": None,
+            "os-extended-volumes:volumes_attached": [],
             "links": self._links(req, row.id),
         }
         if row.fault:
-            view["fault"] = {"code": 500, "message": row.fault}
+            view["fault"] = {"code": 500, "message": row.fault, "created": _iso(row.updated_at)}
         return view
 
     # --- creating and deleting --------------------------------------------------------
@@ -184,33 +208,58 @@ class ServersController(Controller):
                 detail=f"Image {row.id} is not active (status {row.status}); wait for it.")
         return row
 
-    @expected_errors((400, 404, 409))
+    @expected_errors((400, 403, 404, 409))
     @response(202)
     @validate(body=schemas.create)
     @policy("os_compute_api:servers:create")
     def create(self, req, body):
+        """Nova's create: ``max_count`` servers (at least ``min_count``) in one transaction.
+
+        One server answers ``{"server": {...}}`` with a ``Location``; several are
+        named ``<name>-1``... and the answer is the first one, or only
+        ``{"reservation_id"}`` when the request asked for ``return_reservation_id``.
+        """
         context = _context(req)
         spec = body["server"]
+        _, high = _counts(spec)
+        zone = spec.get("availability_zone")
+        if zone is not None and zone != AVAILABILITY_ZONE:
+            raise exc.HTTPBadRequest(
+                detail=f"The requested availability zone is not available: {zone!r} "
+                f"(this cloud has one zone, {AVAILABILITY_ZONE!r}).")
         now = time.time()
-        server_id = str(uuid.uuid4())
+        reservation = "r-" + uuid.uuid4().hex[:8]
+        names = [spec["name"]] if high == 1 else [
+            f"{spec['name']}-{n}" for n in range(1, high + 1)]
+        server_ids = [str(uuid.uuid4()) for _ in names]
         with self.cloud.engine.begin() as conn:
             flavor = self._lookup(conn, db.flavors, spec["flavorRef"], "flavor", context)
             image = self._lookup(conn, db.images, spec["imageRef"], "image", context)
-            values = {
-                "id": server_id, "name": spec["name"], "project_id": context.project_id,
-                "user_id": context.user_id or context.project_id, "flavor_id": flavor.id,
-                "image_id": image.id, "metadata": json.dumps(spec.get("metadata") or {}),
-                "status": "BUILD", "task_state": "spawning", "task_arg": None,
-                "due_at": now + self.cloud.build_delay(), "version": 0, "fault": None,
-                "created_at": now, "updated_at": now,
-            }
-            conn.execute(insert(db.servers).values(**values))
-            row = conn.execute(select(db.servers).where(db.servers.c.id == server_id)).one()
-            ids = db.add_events(conn, server_id, _notify_context(context), [
-                ("compute.instance.create.start", "info", events.payload(row)),
-            ])
+            ids = []
+            for server_id, server_name in zip(server_ids, names, strict=True):
+                conn.execute(insert(db.servers).values(
+                    id=server_id, name=server_name, project_id=context.project_id,
+                    user_id=context.user_id or context.project_id, flavor_id=flavor.id,
+                    image_id=image.id, metadata=json.dumps(spec.get("metadata") or {}),
+                    status="BUILD", task_state="spawning", task_arg=None,
+                    due_at=now + self.cloud.build_delay(), version=0, fault=None,
+                    created_at=now, updated_at=now, launched_at=None,
+                    reservation_id=reservation))
+                row = conn.execute(select(db.servers)
+                                   .where(db.servers.c.id == server_id)).one()
+                ids += db.add_events(conn, server_id, _notify_context(context), [
+                    ("compute.instance.create.start", "info", events.payload(row)),
+                ])
         self.cloud.flush(ids)
-        return {"server": {"id": server_id, "links": self._links(req, server_id)}}
+        if str(spec.get("return_reservation_id", False)).lower() in _TRUE:
+            return {"reservation_id": reservation}
+        first = server_ids[0]
+        document = {"server": {"id": first, "links": self._links(req, first),
+                               "OS-DCF:diskConfig": spec.get("OS-DCF:diskConfig", "MANUAL"),
+                               "security_groups": [{"name": "default"}],
+                               "adminPass": spec.get("adminPass")
+                               or secrets.token_urlsafe(9)}}
+        return _json_response(202, document, location=self._links(req, first)[0]["href"])
 
     @expected_errors((404, 409))
     @response(204)
@@ -293,7 +342,49 @@ class ServersController(Controller):
 
         self._start_task(req, row, "image_snapshot", "createImage", ("ACTIVE", "SHUTOFF"),
                          task_arg=image_id, before_commit=add_image)
-        return {"image_id": image_id}
+        # Nova below 2.45: 202, no body, the image's URL in Location (2.45 adds the body)
+        response = webob.Response(status=202)
+        response.headers["Location"] = f"{req.application_url}/images/{image_id}"
+        del response.content_type
+        return response
+
+
+def _counts(spec: dict) -> tuple[int, int]:
+    """``(min_count, max_count)`` of a create request, checked as Nova checks them."""
+    low = int(spec.get("min_count", 1))
+    high = int(spec.get("max_count", low))
+    if low > high:
+        raise exc.HTTPBadRequest(
+            detail=f"min_count ({low}) must be <= max_count ({high}).")
+    if low > MAX_SERVERS_PER_REQUEST:
+        raise exc.HTTPForbidden(
+            detail=f"Quota exceeded for instances: Requested {low}, but this cloud creates "
+            f"at most {MAX_SERVERS_PER_REQUEST} servers per request.")
+    return low, min(high, MAX_SERVERS_PER_REQUEST)
+
+
+def _json_response(status: int, document: dict, location: str | None = None) -> Any:
+    response = webob.Response(status=status, content_type="application/json",
+                              charset="UTF-8")
+    response.body = json.dumps(document).encode()
+    if location:
+        response.headers["Location"] = location
+    return response
+
+
+def _host_id(row: Any) -> str:
+    """Nova's ``hostId``: a hash of project and host, empty until the server has a host."""
+    if row.status == "BUILD" and row.launched_at is None:
+        return ""
+    return hashlib.sha224((row.project_id + HOST).encode()).hexdigest()
+
+
+def _usg(stamp: float | None) -> str | None:
+    """``OS-SRV-USG`` times: ISO 8601 with microseconds, no zone (Nova's form)."""
+    if stamp is None:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp)) + \
+        f".{int((stamp % 1) * 1e6):06d}"
 
 
 def _conflict(verb: str, row: Any) -> str:

@@ -98,6 +98,8 @@ class Worker:
             fault = "Build failed: flavor m1.fail" if row.flavor_id == db.FAIL_FLAVOR_ID \
                 else "Build failed: injected fault (CLOUDAPPS_FAIL_RATE)"
         now = time.time()
+        launched = now if row.task_state == "spawning" and new_status == "ACTIVE" \
+            else row.launched_at
         with self.engine.begin() as conn:
             claimed = conn.execute(
                 update(db.servers)
@@ -105,7 +107,8 @@ class Worker:
                 .where(db.servers.c.version == row.version)
                 .where(db.servers.c.task_state == row.task_state)
                 .values(status=new_status, task_state=None, task_arg=None, due_at=None,
-                        version=row.version + 1, fault=fault, updated_at=now)
+                        version=row.version + 1, fault=fault, updated_at=now,
+                        launched_at=launched)
             ).rowcount
             if claimed != 1:
                 return 0

@@ -27,6 +27,8 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -81,6 +83,9 @@ servers = Table(
     Column("fault", Text, nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # migration 2: Nova's OS-SRV-USG:launched_at and the create request's reservation id
+    Column("launched_at", Float, nullable=True),
+    Column("reservation_id", String(36), nullable=True, index=True),
 )
 
 outbox = Table(
@@ -123,9 +128,19 @@ def _m001_initial(conn: Connection) -> None:
     ])
 
 
+def _m002_launched_reservation(conn: Connection) -> None:
+    """``servers.launched_at`` and ``servers.reservation_id`` (absent in version-1 tables)."""
+    have = {column["name"] for column in inspect(conn).get_columns("servers")}
+    if "launched_at" not in have:
+        conn.execute(text("ALTER TABLE servers ADD COLUMN launched_at FLOAT"))
+    if "reservation_id" not in have:
+        conn.execute(text("ALTER TABLE servers ADD COLUMN reservation_id VARCHAR(36)"))
+
+
 #: (version, name, function), in order; append, never edit an applied one.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "initial tables and seed flavors/images", _m001_initial),
+    (2, "servers: launched_at, reservation_id", _m002_launched_reservation),
 ]
 
 

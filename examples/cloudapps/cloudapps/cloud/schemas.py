@@ -12,6 +12,12 @@ metadata = {
     "maxProperties": 128,
 }
 
+#: Nova's positive integer: a JSON integer or a string of digits, at least 1.
+count = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "minLength": 1}
+#: Nova's boolean parameter: JSON booleans and the strings oslo's strutils accepts.
+boolean = {"enum": [True, False, "true", "false", "True", "False", "TRUE", "FALSE",
+                    "1", "0", "yes", "no", "on", "off", "y", "n", "t", "f"]}
+
 create = {
     "type": "object",
     "properties": {
@@ -22,6 +28,13 @@ create = {
                 "imageRef": ref,
                 "flavorRef": ref,
                 "metadata": metadata,
+                # what python-novaclient always sends, and Nova's multi-create
+                "min_count": count,
+                "max_count": count,
+                "return_reservation_id": boolean,
+                "adminPass": {"type": "string", "maxLength": 255},
+                "availability_zone": {"type": "string", "minLength": 1, "maxLength": 255},
+                "OS-DCF:diskConfig": {"enum": ["AUTO", "MANUAL"]},
             },
             "required": ["name", "imageRef", "flavorRef"],
             "additionalProperties": False,

@@ -19,8 +19,9 @@ from carya.paste import strategy_pipeline_factory
 from .. import settings
 from . import db, events
 from .api import make_api, make_versions
+from .middleware import VersionRoot
 
-__all__ = ["app_factory", "versions_factory", "auth_strategy_factory"]
+__all__ = ["app_factory", "versions_factory", "auth_strategy_factory", "version_root_factory"]
 
 
 def app_factory(global_conf: Mapping[str, Any], **local_conf: str) -> Any:
@@ -50,3 +51,12 @@ def auth_strategy_factory(loader: Any, global_conf: Mapping[str, Any], **local_c
     local_conf.setdefault("auth_strategy", os.environ.get("CLOUDAPPS_AUTH_STRATEGY")
                           or os.environ.get("CARYA_AUTH_STRATEGY") or "noauth2")
     return strategy_pipeline_factory(loader, global_conf, **local_conf)
+
+
+def version_root_factory(loader: Any, global_conf: Mapping[str, Any], **local_conf: str) -> Any:
+    """``/v2.1``: the version document without a token, the ``api`` pipeline below it.
+
+    Nova mounts ``/v2.1`` (its version) and ``/v2.1/+`` (the API) apart in its
+    urlmap; this composite does the same for one mount point.
+    """
+    return VersionRoot(loader.get_app(local_conf["api"].strip(), global_conf=global_conf))
