@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ECHO_PAYLOAD = {"a": 1, "b": [1, 2, 3]}
+TOKEN = "gAAAAABk-token-7f3a"
+CREATE_PAYLOAD = {"name": "web-1", "flavor": "m1.small", "metadata": {"tier": "web"}}
+CREATED_ID = "3f1c9e2a"
+BOOK_PAYLOAD = {"id": "9", "title": "Dune", "year": 1965}
 LOOKUP_SIZES = (10, 100, 1000)
 FRAMEWORKS = ("raw", "falcon", "pecan", "carya")
 
@@ -32,6 +36,15 @@ class Shape:
     content_type: str | None = None
     text: str | None = None
     json_body: Any = None
+    headers: tuple[tuple[str, str], ...] = ()
+    location: str | None = None
+    only: tuple[str, ...] | None = None
+    group: str = "core"
+    extra_environ: tuple[tuple[str, Any], ...] = ()
+
+    def serves(self, framework: str) -> bool:
+        """Whether ``framework`` has an app for this shape (WSME: Pecan and carya only)."""
+        return self.only is None or framework in self.only
 
 
 @dataclass
@@ -44,6 +57,7 @@ class BuiltApp:
 
     app: Any
     routes: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # shape name -> why not served
 
 
 SHAPES = (
@@ -59,7 +73,95 @@ SHAPES = (
         json_body=ECHO_PAYLOAD,
     ),
     Shape("not_found", "GET", "/does/not/exist", status=404),
+    # What OpenStack handlers actually do: read a header, parse the body, set a
+    # status and a Location (issue 12). All RestController methods.
+    Shape(
+        "header_read",
+        "GET",
+        "/tokens/7",
+        headers=(("X-Auth-Token", TOKEN),),
+        json_body={"id": "7", "token": TOKEN},
+    ),
+    Shape(
+        "rest_post",
+        "POST",
+        "/items",
+        status=201,
+        body=json.dumps(ECHO_PAYLOAD).encode(),
+        content_type="application/json",
+        json_body=ECHO_PAYLOAD,
+    ),
+    Shape(
+        "create",
+        "POST",
+        "/servers",
+        status=201,
+        body=json.dumps(CREATE_PAYLOAD).encode(),
+        content_type="application/json",
+        headers=(("X-Auth-Token", TOKEN),),
+        location="http://localhost/servers/" + CREATED_ID,
+        json_body={"server": {"id": CREATED_ID, "name": "web-1", "owner": TOKEN}},
+    ),
+    # WSME's wsexpose on RestController methods: Pecan, and carya through its
+    # ``pecan`` import alias (carya.compat.alias) when that is available.
+    Shape(
+        "wsme_get",
+        "GET",
+        "/books/9",
+        json_body=BOOK_PAYLOAD,
+        only=("pecan", "carya"),
+        group="wsme",
+    ),
+    Shape(
+        "wsme_create",
+        "POST",
+        "/books",
+        status=201,
+        body=json.dumps(BOOK_PAYLOAD).encode(),
+        content_type="application/json",
+        json_body=BOOK_PAYLOAD,
+        only=("pecan", "carya"),
+        group="wsme",
+    ),
 )
+
+#: Shapes whose Pecan handler is a RestController method: carya >= 50x Pecan there.
+REST_SHAPES = ("rest_get_one", "header_read", "rest_post", "create", "wsme_get", "wsme_create")
+
+
+def created_server(token: str | None, body: dict) -> dict:
+    """The "create" shape's answer, written once for every app."""
+    return {"server": {"id": CREATED_ID, "name": body["name"], "owner": token}}
+
+
+API_SHAPES = ("api_create", "api_action", "api_show")
+
+
+def api_shapes() -> tuple[Shape, ...]:
+    """carya.api vs hand-written Falcon: the served shapes of ``benchmarks.api``.
+
+    Built on demand because the scenario imports carya (the caller's identity
+    object); only the Falcon and carya drivers call this.
+    """
+    from benchmarks.api import scenario
+
+    by_name = {"create": "api_create", "action": "api_action", "show": "api_show"}
+    shapes = []
+    for shape in scenario.SHAPES:
+        name = by_name.get(shape.name.split()[0])
+        if name is None:
+            continue
+        shapes.append(Shape(
+            name, shape.method, shape.path, status=shape.status, body=shape.body,
+            content_type="application/json" if shape.body else None,
+            headers=(("Accept", "application/json"),),
+            json_body=shape.expected,
+            text="" if shape.expected is None else None,
+            only=("falcon", "carya"),
+            group="api",
+            extra_environ=((scenario.CONTEXT_KEY, scenario.CONTEXT),),
+        ))
+    return tuple(shapes)
 
 
 def route_name(index: int) -> str:

@@ -7,3 +7,10 @@ from benchmarks.apps import pecan_style
 
 def build(n_routes=None):
     return pecan_style.build("carya", n_routes)
+
+
+def build_api():
+    """The Nova-style servers resource on carya.api (benchmarks.api)."""
+    from benchmarks.api import impl_carya
+
+    return impl_carya.build()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from benchmarks.shapes import BuiltApp, route_name
+from benchmarks.shapes import CREATED_ID, BuiltApp, created_server, route_name
 
 
 class Hello:
@@ -30,6 +30,28 @@ class Echo:
         resp.media = req.get_media()
 
 
+class Token:
+    def on_get(self, req, resp, token_id):
+        resp.media = {"id": token_id, "token": req.get_header("X-Auth-Token")}
+
+
+class Items:
+    def on_post(self, req, resp):
+        resp.status = falcon.HTTP_201
+        resp.media = req.get_media()
+
+
+class Servers:
+    """The "create" shape: a header, the JSON body, 201 and an absolute Location."""
+
+    def on_post(self, req, resp):
+        token = req.get_header("X-Auth-Token")
+        body = req.get_media()
+        resp.status = falcon.HTTP_201
+        resp.location = f"{req.prefix}/servers/{CREATED_ID}"
+        resp.media = created_server(token, body)
+
+
 class Named:
     """One instance per lookup route, answering its own name."""
 
@@ -49,6 +71,9 @@ def build(n_routes=None):
         app.add_route("/user/{uid}", User())
         app.add_route("/things/{thing_id}", Thing())
         app.add_route("/echo", Echo())
+        app.add_route("/tokens/{token_id}", Token())
+        app.add_route("/items", Items())
+        app.add_route("/servers", Servers())
         return BuiltApp(app)
     routes = []
     for i in range(n_routes):
@@ -56,3 +81,10 @@ def build(n_routes=None):
         app.add_route(path, Named(route_name(i)))
         routes.append(path)
     return BuiltApp(app, routes)
+
+
+def build_api():
+    """The Nova-style servers resource, hand-written on Falcon (benchmarks.api)."""
+    from benchmarks.api import impl_falcon
+
+    return impl_falcon.build()

@@ -2,38 +2,75 @@
 
 ``pecan_app`` and ``carya_app`` both call :func:`build` here, so carya runs
 byte-for-byte the same controllers as Pecan: the only difference is whether
-``expose``, ``make_app``, ``request`` and ``RestController`` come from
-``pecan`` or from ``carya``. That is the drop-in claim, tested directly.
+``expose``, ``make_app``, ``request``, ``response`` and ``RestController`` come
+from ``pecan`` or from ``carya``. That is the drop-in claim, tested directly.
+
+The WSME controller (``/books``) needs ``wsmeext.pecan``, which imports
+``pecan``: on carya it is mounted only when carya's ``pecan`` import alias
+(``carya.compat.alias``) exists; otherwise :attr:`BuiltApp.skipped` says why.
 """
 
 from __future__ import annotations
 
 import importlib
+from types import SimpleNamespace
 
-from benchmarks.shapes import BuiltApp, route_name
+from benchmarks.shapes import BOOK_PAYLOAD, CREATED_ID, BuiltApp, created_server, route_name
+
+WSME_SHAPES = ("wsme_get", "wsme_create")
 
 
 def load(framework):
-    """Return ``expose, make_app, request, RestController`` from ``framework``.
+    """The names a Pecan user imports, taken from ``framework``.
 
-    Equivalent to ``from <framework> import expose, make_app, request`` and
-    ``from <framework>.rest import RestController``.
+    Equivalent to ``from <framework> import expose, make_app, request, response``
+    and ``from <framework>.rest import RestController``.
     """
     module = importlib.import_module(framework)
     rest = importlib.import_module(framework + ".rest")
-    return module.expose, module.make_app, module.request, rest.RestController
+    return SimpleNamespace(
+        expose=module.expose,
+        make_app=module.make_app,
+        request=module.request,
+        response=module.response,
+        RestController=rest.RestController,
+    )
 
 
-def define_root(expose, request, RestController):
+def define_root(fw, books=None):
     """Define the controllers exactly as a Pecan user would write them at module level."""
+    expose, request, response = fw.expose, fw.request, fw.response
 
-    class ThingsController(RestController):
+    class ThingsController(fw.RestController):
         @expose("json")
         def get_one(self, thing_id):
             return {"id": thing_id}
 
+    class TokensController(fw.RestController):
+        @expose("json")
+        def get_one(self, token_id):
+            return {"id": token_id, "token": request.headers.get("X-Auth-Token")}
+
+    class ItemsController(fw.RestController):
+        @expose("json")
+        def post(self):
+            response.status = 201
+            return request.json
+
+    class ServersController(fw.RestController):
+        @expose("json")
+        def post(self):
+            token = request.headers.get("X-Auth-Token")
+            body = request.json
+            response.status = 201
+            response.location = request.host_url + "/servers/" + CREATED_ID
+            return created_server(token, body)
+
     class RootController:
         things = ThingsController()
+        tokens = TokensController()
+        items = ItemsController()
+        servers = ServersController()
 
         @expose()
         def hello(self):
@@ -47,7 +84,45 @@ def define_root(expose, request, RestController):
         def echo(self):
             return request.json
 
+    if books is not None:
+        RootController.books = books
     return RootController
+
+
+def define_books(RestController):
+    """A WSME-typed RestController, as Ironic/Aodh-style projects write them."""
+    from wsme import types as wtypes
+    from wsmeext.pecan import wsexpose
+
+    class Book(wtypes.Base):
+        id = wtypes.text
+        title = wtypes.text
+        year = int
+
+    class BooksController(RestController):
+        @wsexpose(Book, wtypes.text)
+        def get_one(self, book_id):
+            return Book(**dict(BOOK_PAYLOAD, id=book_id))
+
+        @wsexpose(Book, body=Book, status_code=201)
+        def post(self, book):
+            return book
+
+    return BooksController()
+
+
+def wsme_books(framework, fw):
+    """``(controller, None)``, or ``(None, why not)`` when WSME cannot run on ``framework``."""
+    if framework == "carya":
+        try:
+            from carya.compat import alias
+        except ImportError:
+            return None, "carya has no pecan import alias yet (carya.compat.alias)"
+        alias.install()
+    try:
+        return define_books(fw.RestController), None
+    except Exception as error:  # noqa: BLE001 - reported as a skipped shape
+        return None, f"WSME on {framework}: {type(error).__name__}: {error}"
 
 
 def text_route(expose, name):
@@ -73,9 +148,11 @@ def define_lookup_root(expose, n_routes):
 
 def build(framework, n_routes=None):
     """Build the fixed-shape app, or the N-route lookup app, on ``framework``."""
-    expose, make_app, request, RestController = load(framework)
+    fw = load(framework)
     if n_routes is None:
-        root = define_root(expose, request, RestController)
-        return BuiltApp(make_app(root(), hooks=[]))
-    root, routes = define_lookup_root(expose, n_routes)
-    return BuiltApp(make_app(root(), hooks=[]), routes)
+        books, why_not = wsme_books(framework, fw)
+        root = define_root(fw, books)
+        skipped = dict.fromkeys(WSME_SHAPES, why_not) if why_not else {}
+        return BuiltApp(fw.make_app(root(), hooks=[]), skipped=skipped)
+    root, routes = define_lookup_root(fw.expose, n_routes)
+    return BuiltApp(fw.make_app(root(), hooks=[]), routes)

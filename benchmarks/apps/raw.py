@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from benchmarks.shapes import BuiltApp, route_name
+from benchmarks.shapes import CREATED_ID, BuiltApp, created_server, route_name
 
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
@@ -42,6 +42,29 @@ def user(environ, start_response, uid):
 
 def thing(environ, start_response, thing_id):
     return _json(start_response, {"id": thing_id})
+
+
+def _body(environ):
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    return json.loads(environ["wsgi.input"].read(length))
+
+
+def token(environ, start_response, token_id):
+    return _json(start_response, {"id": token_id, "token": environ.get("HTTP_X_AUTH_TOKEN")})
+
+
+def items(environ, start_response):
+    return _json(start_response, _body(environ), "201 Created")
+
+
+def servers(environ, start_response):
+    """The "create" shape: a header, the JSON body, 201 and an absolute Location."""
+    value = created_server(environ.get("HTTP_X_AUTH_TOKEN"), _body(environ))
+    data = json.dumps(value).encode()
+    location = f"{environ['wsgi.url_scheme']}://{environ['HTTP_HOST']}/servers/{CREATED_ID}"
+    start_response("201 Created", [("Content-Type", JSON), ("Content-Length", str(len(data))),
+                                   ("Location", location)])
+    return [data]
 
 
 def not_found(environ, start_response):
@@ -79,8 +102,9 @@ def make_dispatcher(static, params):
 def build(n_routes=None):
     """The fixed-shape app, or (with ``n_routes``) one with N static sibling routes."""
     if n_routes is None:
-        static = {"/hello": hello, "/echo": echo}
-        return BuiltApp(make_dispatcher(static, {"user": user, "things": thing}))
+        static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers}
+        params = {"user": user, "things": thing, "tokens": token}
+        return BuiltApp(make_dispatcher(static, params))
     routes = []
     static = {}
     for i in range(n_routes):

@@ -20,14 +20,20 @@ import urllib.request
 
 from benchmarks.http import launch, wrk
 from benchmarks.http.table import render
+from benchmarks.shapes import CREATE_PAYLOAD, CREATED_ID, TOKEN
 
 FRAMEWORKS = ("raw", "falcon", "pecan", "carya")
 TARGET = 0.95
 
-#: route label -> (path, a fragment of the correct body)
+#: route label -> the request, and a fragment of the correct body
 ROUTES = {
-    "hello": ("/hello", "Hello, World!"),
-    "Rest get_one": ("/things/7", '"7"'),
+    "hello": wrk.Request("/hello", fragment="Hello, World!"),
+    "Rest get_one": wrk.Request("/things/7", fragment='"7"'),
+    "create": wrk.Request(
+        "/servers", method="POST", body=json.dumps(CREATE_PAYLOAD).encode(),
+        headers=(("Content-Type", "application/json"), ("X-Auth-Token", TOKEN)),
+        fragment=CREATED_ID,
+    ),
 }
 
 SERVERS = {
@@ -37,14 +43,17 @@ SERVERS = {
 }
 
 
-def check(base: str, path: str, fragment: str) -> str | None:
-    """None when ``path`` answers 200 with ``fragment`` in the body, else what went wrong."""
+def check(base: str, request: wrk.Request) -> str | None:
+    """None when the request answers 2xx with its fragment in the body, else what went wrong."""
+    what = f"{request.method} {request.path}"
+    sent = urllib.request.Request(base + request.path, data=request.body or None,
+                                  headers=dict(request.headers), method=request.method)
     try:
-        with urllib.request.urlopen(base + path, timeout=10) as reply:
+        with urllib.request.urlopen(sent, timeout=10) as reply:
             body = reply.read().decode()
     except OSError as error:
-        return f"GET {path}: {error}"
-    return None if fragment in body else f"GET {path}: unexpected body {body[:200]!r}"
+        return f"{what}: {error}"
+    return None if request.fragment in body else f"{what}: unexpected body {body[:200]!r}"
 
 
 def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup: float,
@@ -56,25 +65,26 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
     problems = []
     with contextlib.ExitStack() as stack:
         bases = {name: stack.enter_context(launch.serving(server, name,
-                                                          probe=ROUTES["hello"][0]))
+                                                          probe=ROUTES["hello"].path))
                  for name in frameworks}
         for name, base in bases.items():
-            for path, fragment in ROUTES.values():
-                problem = check(base, path, fragment)
+            for request in ROUTES.values():
+                problem = check(base, request)
                 if problem:
                     problems.append(f"{server.label} / {name}: {problem}")
         if problems:
             return best, problems
         for base in bases.values():
-            for path, _ in ROUTES.values():
+            for request in ROUTES.values():
                 if warmup:
-                    wrk.run(base + path, warmup)
+                    wrk.run(base + request.path, warmup, request=request)
         for _ in range(repeats):
-            for label, (path, _) in ROUTES.items():
+            for label, request in ROUTES.items():
                 for name, base in bases.items():
-                    run = wrk.run(base + path, seconds)
+                    run = wrk.run(base + request.path, seconds, request=request)
                     if run.errors:
-                        problems.append(f"{server.label} / {name} {path}: {run.errors} errors")
+                        problems.append(f"{server.label} / {name} {request.path}: "
+                                        f"{run.errors} errors")
                     if label not in best[name] or run.rps > best[name][label].rps:
                         best[name][label] = run
     return best, problems

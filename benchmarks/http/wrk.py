@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 
 _RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
@@ -13,6 +14,31 @@ _NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
 _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)\b")
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass(frozen=True)
+class Request:
+    """What wrk sends: a GET by default; a method, body and headers go in a Lua script."""
+
+    path: str
+    method: str = "GET"
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    fragment: str = ""  # a piece of the correct answer's body, for the check
+
+    def script(self) -> str:
+        """The wrk Lua script setting this request's method, headers and body."""
+        lines = [f"wrk.method = {lua_string(self.method)}"]
+        if self.body:
+            lines.append(f"wrk.body = {lua_string(self.body.decode())}")
+        for name, value in self.headers:
+            lines.append(f"wrk.headers[ {lua_string(name)} ] = {lua_string(value)}")
+        return "\n".join(lines) + "\n"
+
+
+def lua_string(text: str) -> str:
+    """A Lua string literal (long-bracket form: no escaping needed for JSON)."""
+    return "[==[" + text + "]==]"
 
 
 @dataclass
@@ -40,14 +66,23 @@ def wrk_binary() -> str:
     return path
 
 
-def run(url: str, seconds: float, connections: int = 32, threads: int = 2) -> WrkResult:
-    """One wrk run; the subprocess is bounded by wrk's own ``-d`` and a hard timeout."""
+def run(url: str, seconds: float, connections: int = 32, threads: int = 2,
+        request: Request | None = None) -> WrkResult:
+    """One wrk run; the subprocess is bounded by wrk's own ``-d`` and a hard timeout.
+
+    A ``request`` other than a plain GET is sent through a temporary Lua script.
+    """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks only target loopback, not {url}")
     cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
            "--timeout", "5s", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
-                         check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if request is not None and (request.method != "GET" or request.headers):
+            script.write(request.script())
+            script.flush()
+            cmd[-1:-1] = ["-s", script.name]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
+                             check=True).stdout
     return parse(out)
 
 
