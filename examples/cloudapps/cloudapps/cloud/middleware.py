@@ -114,11 +114,11 @@ class VersionRoot:
     """``/v2.1`` and ``/v2.1/`` -> the version document; anything longer -> ``api``."""
 
     def __init__(self, api: WSGIApp):
-        self.api = api
+        self.app = api
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO", "") not in ("", "/"):
-            return self.api(environ, start_response)
+            return self.app(environ, start_response)
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             body = json.dumps({"badMethod": {"code": 405, "message": "The version document "
                                              "only answers GET."}}).encode()
