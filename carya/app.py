@@ -15,9 +15,12 @@ straight from the rendered bytes, without building a WebOb response.
 from __future__ import annotations
 
 import importlib
+import inspect
+import itertools
 import logging
 import mimetypes
 import os
+import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -44,19 +47,14 @@ _MAX_FORWARDS = 10
 _STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
 
 
-class Arguments:
+class Arguments(inspect.Arguments):
     """What the handler was called with (``state.arguments``), for hooks.
 
-    Pecan's shape: ``args`` (named parameters), ``varargs`` (extra path parts),
-    ``varkw`` (extra keyword parameters).
+    Pecan's type, ``inspect.Arguments``: ``args`` (named parameters),
+    ``varargs`` (extra path parts), ``varkw`` (extra keyword parameters).
     """
 
-    __slots__ = ("args", "varargs", "varkw")
-
-    def __init__(self, args: list, varargs: list, varkw: dict):
-        self.args = args
-        self.varargs = varargs
-        self.varkw = varkw
+    __slots__ = ()
 
     @property
     def kwargs(self) -> dict:
@@ -90,6 +88,8 @@ class App:
     ``static``/``find``/``authorize`` protocol of :mod:`carya.routing.objects`);
     ``error_formatter(code, title, message, environ) -> (body, content_type)``
     writes every error body (see :func:`carya.errors.error_response`).
+    ``propagate_exceptions=True`` re-raises an unexpected (non-HTTP) exception
+    once the hooks have run, as Pecan does, instead of answering 500.
     """
 
     def __init__(
@@ -109,6 +109,7 @@ class App:
         response_cls: type[webob.Response] = Response,
         router: Any = None,
         error_formatter: Callable[[int, str, str, dict], tuple[bytes, str]] | None = None,
+        propagate_exceptions: bool = False,
         **unused: Any,
     ):
         if unused:
@@ -130,6 +131,9 @@ class App:
         )
         self.specs = SpecCache(self.renderers, leading=1 if use_context_locals else 3)
         self.error_formatter = error_formatter
+        # Pecan's rule (the pecan alias turns it on): an unexpected exception leaves the
+        # application after on_error/after hooks, for the server or a test to see.
+        self.propagate_exceptions = propagate_exceptions
         if router is None:
             self.router = Router(root, self.specs, self.hooks, force_canonical)
         else:
@@ -140,6 +144,9 @@ class App:
             if bind is not None:
                 bind(self)
         self.static = self.router.static
+        # A response class of the application's own may add headers or behaviour:
+        # every response is then built with it (no fast path).
+        self.custom_response = response_cls is not Response
         self.errors = _error_map(errors)
         self._ext_types: dict[str, str | None] = {}
         self._ctype_headers: dict[str, str] = {}
@@ -154,6 +161,9 @@ class App:
         except InternalRedirect as forward:
             _current.reset(token)
             return self.forward(environ, forward.location, start_response)
+        except BaseException:
+            _current.reset(token)  # propagate_exceptions: the error leaves the application
+            raise
         try:
             if body is not None:
                 return self.emit(state, body, start_response)
@@ -172,6 +182,7 @@ class App:
         """Run the request; bytes for the fast path, else ``state.response`` is set."""
         chain = self.hooks
         body = None
+        pending: BaseException | None = None
         try:
             for hook in chain.on_route:
                 hook(state)
@@ -188,7 +199,14 @@ class App:
                 check(state, args, kwargs)
             if chain.hooks:
                 n = handler.binder.arity
-                state.arguments = Arguments(args[:n], args[n:], kwargs)
+                named = args[:n]
+                if not self.use_context_locals:
+                    named = [state.request, state.response, *named]
+                state.arguments = Arguments(named, args[n:], kwargs)
+            if "carya.routing" in state.environ:
+                state.environ["carya.routing"].update(
+                    content_type=ctype, extension=state.extension
+                )
             for hook in chain.before:
                 hook(state)
             if self.use_context_locals:
@@ -196,15 +214,28 @@ class App:
             else:
                 result = handler.func(obj, state.request, state.response, *args, **kwargs)
             body = self.render(state, handler, ctype, result)
+            if body is not None and self.custom_response:
+                self.materialize(state, body)
+                body = None
         except InternalRedirect:
             raise
         except Exception as error:  # noqa: BLE001 - every error becomes a response
+            if isinstance(error, UnicodeDecodeError):
+                error = exc.HTTPBadRequest(detail="The request is not valid UTF-8")
             if not (chain.on_error or chain.after or self.errors):
                 quick = fast_error(error, state.environ, self.error_formatter)
                 if quick is not None:
                     state.quick = quick
                     return None
-            self.on_error(state, chain, error)
+            try:
+                replaced = self.on_error(state, chain, error)
+            except Exception as hook_error:  # noqa: BLE001 - only raised when propagating
+                pending = hook_error
+            else:
+                if self.propagate_exceptions and not replaced and not isinstance(
+                    error, (exc.HTTPException, RouteError)
+                ):
+                    pending = error
         if chain.after:
             if body is not None:
                 self.materialize(state, body)
@@ -213,9 +244,13 @@ class App:
                 for hook in chain.after:
                     hook(state)
             except Exception as error:  # noqa: BLE001 - a broken hook is a 500, not a crash
+                if self.propagate_exceptions:
+                    raise
                 state.response = error_response(
                     error, state.environ, self.debug, self.error_formatter
                 )
+        if pending is not None:
+            raise pending
         return body
 
     def route(self, state: State) -> tuple[Handler, Any, Any]:
@@ -261,7 +296,7 @@ class App:
         """Pick the response content type from the extension, Accept, or the default."""
         wanted = state.content_type
         if wanted is not None:
-            if wanted not in handler.content_types:
+            if wanted not in handler.content_types and handler.content_type is not None:
                 raise NotFound()
             return wanted
         accept = state.environ.get("HTTP_ACCEPT")
@@ -286,11 +321,15 @@ class App:
         if req.method == "GET":
             return req.GET.mixed()
         if req.content_type in _JSON_TYPES:
-            body = req.json
-            merged = req.GET.mixed()
+            try:
+                body = req.json
+            except ValueError:
+                # Not JSON after all: the handler decides (it may answer 400/415 itself).
+                body = None
             if isinstance(body, dict):
+                merged = req.GET.mixed()
                 merged.update(body)
-            return merged
+                return merged
         try:
             return req.params.mixed()
         except UnicodeDecodeError:
@@ -311,8 +350,13 @@ class App:
         renderer = handler.content_types.get(ctype) if ctype is not None else None
         if state.template is not None:
             ctype, renderer = self.override(state, ctype)
+        raw = result
         if renderer is not None:
             result = renderer(result)
+        if "paste.testing_variables" in state.environ:
+            self.testing_variables(state, handler, ctype, raw, result)
+        if handler.retype is not None and renderer is not None:
+            ctype = handler.retype
         if result is None:
             body = b""
         elif isinstance(result, str):
@@ -330,6 +374,17 @@ class App:
             return None
         return body
 
+    @staticmethod
+    def testing_variables(state: State, handler: Handler, ctype: str, raw: Any,
+                          result: Any) -> None:
+        """Under WebTest, what the handler returned (``response.namespace``), as Pecan."""
+        template = handler.templates.get(ctype)
+        if state.template is not None:
+            template = state.template[0]
+        state.environ["paste.testing_variables"].update(
+            namespace=raw, template_name=template, controller_output=result
+        )
+
     def override(self, state: State, ctype: str) -> tuple[str, Any]:
         template, new_ctype = state.template
         if template == "json":
@@ -338,17 +393,21 @@ class App:
         return new_ctype or ctype, renderer
 
     def materialize(self, state: State, body: bytes) -> None:
-        """Put a fast-path body into a real response object (hooks or handler want one)."""
+        """Put a fast-path body into a real response object (hooks or handler want one).
+
+        An empty result keeps a body the handler wrote itself (``response.text = ...``);
+        only a response left without any body becomes a 204.
+        """
         resp = state.response
         status = state.handler.status if state.handler is not None else 200
         if status != 200 and resp.status_int == 200:
             resp.status = status  # the handler's declared success status
-        resp.body = body
         if body:
+            resp.body = body
             resp.content_type = state.content_type
             if _has_charset(resp.content_type):
                 resp.charset = "UTF-8"
-        elif resp.status_int == 200:
+        elif resp.status_int == 200 and not _has_body(resp):
             resp.status = 204
         if resp.status_int in (204, 304):
             resp.content_type = None
@@ -358,7 +417,7 @@ class App:
         handler = state.handler
         if not body:
             if handler.status == 200:
-                start_response("204 No Content", [])
+                start_response("204 No Content", [("Content-Length", "0")])
             else:
                 start_response(handler.status_line, [("Content-Length", "0")])
             return []
@@ -374,8 +433,8 @@ class App:
             return []
         return [body]
 
-    def on_error(self, state: State, chain: HookChain, error: Exception) -> None:
-        """Make the error response, then let ``on_error`` hooks replace it."""
+    def on_error(self, state: State, chain: HookChain, error: Exception) -> bool:
+        """Make the error response, then let ``on_error`` hooks replace it (-> True)."""
         if isinstance(error, RouteError):
             error = error.to_webob()  # hooks see what Pecan's would: a webob.exc error
         state.response = error_response(error, state.environ, self.debug, self.error_formatter)
@@ -383,13 +442,16 @@ class App:
             try:
                 replacement = hook(state, error)
             except Exception as hook_error:  # noqa: BLE001 - a broken hook must not leak
+                if self.propagate_exceptions:
+                    raise
                 state.response = error_response(
                     hook_error, state.environ, self.debug, self.error_formatter
                 )
-                return
+                return True
             if isinstance(replacement, webob.Response):
                 state.response = replacement
-                return
+                return True
+        return False
 
     # --- re-routing -------------------------------------------------------------
 
@@ -435,6 +497,17 @@ class App:
         return page
 
 
+def _has_body(resp: webob.Response) -> bool:
+    """Whether the response has any body, without losing a generator's first chunk."""
+    app_iter = resp.app_iter
+    if isinstance(app_iter, list):
+        return any(app_iter)
+    if isinstance(app_iter, types.GeneratorType):
+        peek, resp.app_iter = itertools.tee(app_iter)
+        return next(peek, None) is not None
+    return bool(resp.body)
+
+
 def _decode_path(path: str) -> str:
     try:
         return path.encode("latin-1").decode("utf-8")
@@ -470,15 +543,23 @@ def make_app(root: Any, **kw: Any) -> App:
     Accepts Pecan's ``make_app`` options: ``hooks``, ``debug``,
     ``force_canonical``, ``guess_content_type_from_ext``, ``template_path``,
     ``default_renderer``, ``custom_renderers``, ``extra_template_vars``,
-    ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``;
+    ``errors``, ``use_context_locals``, ``request_cls``, ``response_cls``,
+    ``logging`` (a dictConfig dict, applied now), ``wrap_app`` (``wrap_app(app)``
+    is returned: middleware in front of the application);
     and carya's ``router`` and ``error_formatter`` (see :class:`App`).
     """
-    for ignored in ("logging", "wrap_app", "modules"):
-        kw.pop(ignored, None)
+    kw.pop("modules", None)
+    logging_conf = kw.pop("logging", None)
+    if logging_conf:
+        from .log import configure
+
+        configure(logging_conf)
+    wrap_app = kw.pop("wrap_app", None)
     static_root = kw.pop("static_root", None)
     app = App(root, **kw)
+    wsgi: Any = wrap_app(app) if wrap_app is not None else app
     if static_root and kw.get("debug") and os.path.isdir(static_root):
         from .static import StaticCascade
 
-        return StaticCascade(app, static_root)  # type: ignore[return-value]
-    return app
+        return StaticCascade(wsgi, static_root)  # type: ignore[return-value]
+    return wsgi

@@ -61,6 +61,11 @@ class Config:
         if not isinstance(conf_dict, Mapping):
             raise ConfigError(f"{self._where()}: expected a dict, got {type(conf_dict).__name__}")
         for key, value in conf_dict.items():
+            if not (isinstance(key, str) and key.isidentifier()):
+                raise ConfigError(
+                    f"{self._where()}: {key!r} is not a valid Python identifier, consider "
+                    "using the '__force_dict__' key if requiring a native dictionary"
+                )
             self._values[key] = self._wrap(key, value)
 
     def _wrap(self, key: str, value: Any) -> Any:
@@ -130,12 +135,20 @@ class Config:
         return list(self._values)
 
     def to_dict(self, prefix: str | None = None) -> dict[str, Any]:
-        """A plain-dict copy (nested Configs become dicts)."""
+        """A plain-dict copy (nested Configs become dicts); ``prefix`` goes before every
+        key, nested ones included (Pecan's rule)."""
         out = {}
         for key, value in self._values.items():
             out_key = f"{prefix}{key}" if prefix else key
-            out[out_key] = value.to_dict() if isinstance(value, Config) else copy.copy(value)
+            if isinstance(value, Config):
+                out[out_key] = value.to_dict(prefix)
+            else:
+                out[out_key] = copy.copy(value)
         return out
+
+    def empty(self) -> None:
+        """Forget every setting (Pecan's ``Config.empty``)."""
+        self._values.clear()
 
     def __repr__(self) -> str:
         return f"Config({self.to_dict()!r})"
@@ -146,20 +159,22 @@ def conf_from_file(filepath: str) -> Config:
     abspath = os.path.abspath(os.path.expanduser(filepath))
     if not os.path.isfile(abspath):
         raise ConfigError(f"config file {abspath!r} does not exist")
-    namespace: dict[str, Any] = {"__file__": abspath, "__name__": "__carya_config__"}
     try:
-        with open(abspath, "rb") as fh:
-            code = compile(fh.read(), abspath, "exec")
-        exec(code, namespace)  # noqa: S102 - config files are Python, as in Pecan
+        values = read_config_file(abspath)
     except SyntaxError as error:
         raise ConfigError(f"{abspath}, line {error.lineno}: syntax error: {error.msg}") from error
     except Exception as error:
         raise ConfigError(f"{abspath}: running the config failed: {error!r}") from error
-    values = {
-        k: v for k, v in namespace.items()
-        if not k.startswith("_") and not _is_module(v)
-    }
     return conf_from_dict(values, abspath)
+
+
+def read_config_file(abspath: str) -> dict[str, Any]:
+    """Run a ``config.py`` and return its public, non-module names (errors as raised)."""
+    namespace: dict[str, Any] = {"__file__": abspath, "__name__": "__carya_config__"}
+    with open(abspath, "rb") as fh:
+        code = compile(fh.read(), abspath, "exec")
+    exec(code, namespace)  # noqa: S102 - config files are Python, as in Pecan
+    return {k: v for k, v in namespace.items() if not k.startswith("_") and not _is_module(v)}
 
 
 def _is_module(value: Any) -> bool:

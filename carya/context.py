@@ -22,7 +22,16 @@ import webob.exc
 
 __all__ = [
     "Request", "Response", "State", "activated", "current", "request", "response", "state",
+    "OutsideRequest",
 ]
+
+
+class OutsideRequest(AttributeError, RuntimeError):
+    """``carya.request``/``response`` used with no request in flight.
+
+    An AttributeError, as Pecan's (so ``hasattr`` and ``mock.patch('pecan.request')``
+    work), and a RuntimeError for code written against earlier carya.
+    """
 
 
 class MalformedJSON(webob.exc.HTTPBadRequest, ValueError):
@@ -51,10 +60,20 @@ class Request(webob.Request):
 
     @property
     def pecan(self) -> dict:
+        """Routing facts of this request, Pecan's keys: ``content_type``, ``extension``.
+
+        Made on first use; a handler may set ``content_type`` (``None`` sends the
+        result without rendering it, as Pecan does).
+        """
         env = self.environ
         data = env.get("carya.routing")
         if data is None:
-            data = env["carya.routing"] = {}
+            st = _current.get()
+            if st is not None and st.environ is env:
+                data = {"content_type": st.content_type, "extension": st.extension}
+            else:
+                data = {"content_type": None, "extension": None}
+            env["carya.routing"] = data
         return data
 
     carya = pecan
@@ -185,7 +204,7 @@ def current() -> State:
     """The state of the request being handled; a clear error outside one."""
     st = _current.get()
     if st is None:
-        raise RuntimeError(
+        raise OutsideRequest(
             "carya.request/response used outside a request: they only exist "
             "while a carya application is handling one"
         )
@@ -228,6 +247,9 @@ class _Proxy:
             return f"<carya.{self._attr} proxy (no request)>"
         return repr(getattr(st, self._attr))
 
+    def __dir__(self) -> list[str]:
+        return dir(self._target()) if _current.get() is not None else []
+
 
 class _StateProxy(_Proxy):
     """``carya.state``: the whole state object of the current request."""
@@ -236,6 +258,12 @@ class _StateProxy(_Proxy):
 
     def _target(self) -> Any:
         return current()
+
+    @property
+    def __dict__(self) -> dict:  # type: ignore[override]
+        """The state's attributes; empty between requests (nothing leaks from one)."""
+        st = _current.get()
+        return vars(st) if st is not None else {}
 
 
 request: Request = _Proxy("request")  # type: ignore[assignment]

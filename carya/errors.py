@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -76,7 +77,12 @@ def abort(
     cls = exc.status_map.get(status_code)
     if cls is None:
         raise ValueError(f"abort({status_code}): not an HTTP error status")
-    raise cls(detail=detail, headers=headers, comment=comment, **kw)
+    error = cls(detail=detail, headers=headers, comment=comment, **kw)
+    handling = sys.exc_info()[2]
+    if handling is not None:
+        # Called while handling another exception: keep its traceback (Pecan's rule).
+        raise error.with_traceback(handling)
+    raise error
 
 
 def redirect(

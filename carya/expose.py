@@ -73,11 +73,14 @@ def _info_for(func: Any) -> Exposed:
     return info
 
 
+_UNSET: Any = object()
+
+
 def expose(
     template: str | None = None,
     generic: bool = False,
     route: str | None = None,
-    content_type: str | None = None,
+    content_type: str | None = _UNSET,
     **kw: Any,
 ) -> Callable[[F], F]:
     """Make a controller method reachable over HTTP, as Pecan's ``expose`` does.
@@ -85,7 +88,8 @@ def expose(
     ``template`` is ``'json'``, a template file name (optionally prefixed with
     an engine, ``'jinja:page.html'``) or ``None`` for a body returned as text or
     bytes. Stack several ``@expose`` to offer several content types; the last
-    one applied (the outermost) is the default, as in Pecan. ``generic=True`` lets
+    one applied (the outermost, as in Pecan) is the default; ``content_type=None``
+    serves whatever type the URL's extension names. ``generic=True`` lets
     ``@index.when(method='POST')`` add per-method handlers. ``route`` names the
     path segment when it is not the function's name (``route='some-path'``).
     """
@@ -98,12 +102,17 @@ def expose(
         _check_route_segment(route)
 
     def decorate(func: F) -> F:
+        if route is not None and getattr(func, "__name__", "") in _SPECIAL:
+            raise ValueError(
+                f"{func.__name__} is a special method in pecan and cannot be used in "
+                "combination with custom path segments."
+            )
         info = _info_for(func)
         info.exposed = True
         ctype = content_type
-        if ctype is None:
+        if ctype is _UNSET:
             ctype = JSON if template == "json" else HTML
-        info.explicit_content_type = content_type is not None
+        info.explicit_content_type = content_type is not _UNSET  # Pecan: 'content_type' in kw
         info.content_types[ctype] = template
         # Pecan's rule: the last ``@expose`` applied (the outermost) names the
         # default, so a wrapper that re-exposes a function (WSME) picks it.
@@ -126,6 +135,7 @@ def _check_route_segment(route: str) -> None:
         )
 
 
+_SPECIAL = ("_lookup", "_default", "_route")
 _SEGMENT = re.compile(r"^[0-9a-zA-Z\-_$().~!,;:*+@=]+$")
 
 
@@ -185,6 +195,8 @@ def _make_when(generic_func: Callable[..., Any], generic_info: Exposed) -> Calla
         if not method:
             raise TypeError(f"{generic_func.__qualname__}.when() needs method='GET'/'POST'/...")
         verb = method.upper()
+        if expose_kw.get("route") is not None:
+            raise ValueError("generic controllers cannot be used with a custom path segment")
 
         def decorate(func: F) -> F:
             expose(**expose_kw)(func)

@@ -160,20 +160,36 @@ class Handler:
         "status",
         "status_line",
         "checks",
+        "retype",
     )
 
     def __init__(self, func: Callable[..., Any], info: Exposed, renderers: RendererFactory,
-                 leading: int):
-        self.func = func
-        self.info = info
+                 leading: int, static: bool = False):
         self.name = func.__qualname__
-        self.binder = Binder(func, leading)
+        if static:
+            # A @staticmethod handler: bind its own signature, call it without the controller.
+            self.binder = Binder(func, max(leading - 1, 0))
+            self.func = _drop_controller(func)
+        else:
+            self.binder = Binder(func, leading)
+            self.func = func
+        self.info = info
         self.templates = dict(info.content_types)
         self.content_types = {
             ctype: (renderers.resolve(tpl) if tpl else None)
             for ctype, tpl in info.content_types.items()
         }
-        self.content_type = info.content_type or HTML
+        self.content_type = info.content_type
+        if self.content_type is None and not info.explicit_content_type:
+            self.content_type = HTML
+        # default_renderer='json': a handler without a template or content type of its
+        # own answers JSON (Pecan's rule); ``retype`` is the content type it answers with.
+        self.retype: str | None = None
+        if renderers.default == "json" and not info.explicit_content_type:
+            for ctype, tpl in info.content_types.items():
+                if tpl is None:
+                    self.content_types[ctype] = renderers.resolve("json")
+                    self.retype = "application/json"
         self.explicit_content_type = info.explicit_content_type
         self.single = len(self.content_types) == 1
         self.extra = info.extra
@@ -190,6 +206,15 @@ class Handler:
 
     def __repr__(self) -> str:
         return f"<Handler {self.name}>"
+
+
+def _drop_controller(func: Callable[..., Any]) -> Callable[..., Any]:
+    def call(_controller: Any, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    call.__qualname__ = func.__qualname__
+    call.__wrapped__ = func  # type: ignore[attr-defined]
+    return call
 
 
 class Generic:
@@ -221,14 +246,15 @@ class Generic:
 Target = Handler | Generic
 
 
-def build_target(func: Any, renderers: RendererFactory, leading: int) -> Target | None:
+def build_target(func: Any, renderers: RendererFactory, leading: int,
+                 static: bool = False) -> Target | None:
     """Build the Handler (or Generic) for an exposed function, else ``None``."""
     func = getattr(func, "__func__", func)
     info = exposed_info(func)
     if info is None or info.is_generic_handler:
         return None
     if not info.generic:
-        return Handler(func, info, renderers, leading)
+        return Handler(func, info, renderers, leading, static)
     by_method: dict[str, Handler] = {}
     for method, fn in info.generic_handlers.items():
         handler = Handler(fn, exposed_info(fn), renderers, leading)

@@ -85,8 +85,10 @@ class HookChain:
         return tuple(getattr(h, stage) for h in hooks if _overrides(h, stage))
 
     def extended(self, more: Iterable[PecanHook]) -> HookChain:
+        """This chain with a controller's hooks; of equal priority, the controller's run
+        first (Pecan's order: the innermost controller's, then its parents', then the app's)."""
         more = list(more)
-        return HookChain([*self.hooks, *more]) if more else self
+        return HookChain([*more, *self.hooks]) if more else self
 
 
 # --- TransactionHook -----------------------------------------------------------

@@ -118,9 +118,9 @@ class JSONEncoder(json.JSONEncoder):
 GenericJSON = JSONEncoder
 
 
-_dumps = json.JSONEncoder(default=jsonify, separators=(",", ":"), ensure_ascii=False).encode
+_dumps = json.JSONEncoder(default=jsonify, ensure_ascii=False).encode
 
 
 def encode(obj: Any) -> str:
-    """Encode ``obj`` as compact JSON text, applying the registered rules."""
+    """Encode ``obj`` as JSON text (Pecan's separators), applying the registered rules."""
     return _dumps(obj)

@@ -119,6 +119,15 @@ class TestNegotiation:
     def test_last_expose_applied_is_default(self, app):
         assert "Error 200" in app.get("/both").text
 
+    def test_stacked_exposes_default_matches_pecan(self, fw):
+        class Root:
+            @fw.expose(content_type="text/html")
+            @fw.expose(content_type="application/json")
+            def index(self):
+                return "Foo"
+
+        assert fw.client(Root()).get("/").content_type == "text/html"
+
     def test_extension_selects_type(self, app):
         resp = app.get("/both.json")
         assert resp.json == {"status": 200, "message": "ok"}

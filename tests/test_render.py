@@ -113,7 +113,7 @@ def test_json_rules(app):
 
 
 def test_render_function_inside_request(app):
-    assert app.get("/manual").text == '{"manual":[1]}'
+    assert app.get("/manual").text == '{"manual": [1]}'
 
 
 def test_unencodable_is_type_error():

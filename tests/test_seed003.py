@@ -61,7 +61,7 @@ def test_basemethod_get_and_post(server):
         server, "POST", "/basemethod/", form,
         {"Content-Type": "application/x-www-form-urlencoded"},
     )
-    assert (status, body) == (200, '{"hello":"world"}')
+    assert (status, body) == (200, '{"hello": "world"}')
 
 
 def test_lookup(server):

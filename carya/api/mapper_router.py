@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import MethodNotAllowed, NotFound
 from ..handler import Handler
+from ..routing.spec import class_hooks
 from ..secure import handler_unlocked, run_check
 from . import policy as policy_engine
 from .binding import resource_handler
@@ -214,7 +215,7 @@ class MapperRouter:
     def _node(self, controller: Any) -> ApiNode:
         node = self._nodes.get(id(controller))
         if node is None:
-            chain = self._app.hooks.extended(getattr(type(controller), "__hooks__", ()) or ())
+            chain = self._app.hooks.extended(class_hooks(type(controller)))
             node = self._nodes[id(controller)] = ApiNode(controller, chain)
         return node
 

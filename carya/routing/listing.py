@@ -361,6 +361,8 @@ class _ObjectLister:
             if path:
                 self.noncanonical(path, spec.index, notes)
         for name, target in spec.methods.items():
+            if name == "index" and target is spec.index:
+                continue  # /index also reaches index (Pecan's rule); listed once, as /
             self.target(f"{path}/{name}", target, notes)
         self.fallbacks(node, path)
         for name, child in sorted((node.children or {}).items()):

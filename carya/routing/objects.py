@@ -173,6 +173,9 @@ class Router:
         """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""
         req = state.request
         location = req.path_url + "/"
+        proto = req.environ.get("HTTP_X_FORWARDED_PROTO")
+        if proto in ("http", "https") and not location.startswith(proto + ":"):
+            location = proto + location[location.index(":"):]
         if req.query_string:
             location += "?" + req.query_string
         if req.method in ("GET", "HEAD"):

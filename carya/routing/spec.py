@@ -103,19 +103,21 @@ class ControllerSpec:
         self.lookup_binder: Binder | None = None
         self.route: Callable[..., Any] | None = None
         self.rest: RestSpec | None = None
-        self.hooks = tuple(getattr(cls, "__hooks__", ()) or ())
+        self.hooks = class_hooks(cls)
         self.check = _class_check(cls)
         renamed: set[str] = set()
-        for name, value in _class_members(cls):
+        for name, value, static in _class_members(cls):
             info = exposed_info(value)
             if info is None:
                 continue
-            target = build_target(value, renderers, leading)
+            target = build_target(value, renderers, leading, static)
             if target is None:
                 continue
             self.targets_by_func[getattr(value, "__func__", value)] = target
             if name == "index":
                 self.index = target
+                # Pecan serves index at /index (and /x/index/arg) too, or at its route.
+                self.methods.setdefault(info.route or "index", target)
             elif name == "_default":
                 self.default = target
             elif info.route is not None:
@@ -165,18 +167,29 @@ class ControllerSpec:
         return self.targets_by_func.get(getattr(func, "__func__", func))
 
 
+def class_hooks(cls: type) -> tuple:
+    """The class's ``__hooks__`` and those of its bases and mixins, each hook once."""
+    hooks: list = []
+    for klass in cls.__mro__:
+        for hook in vars(klass).get("__hooks__", ()) or ():
+            if not any(h is hook for h in hooks):
+                hooks.append(hook)
+    return tuple(hooks)
+
+
 def _class_members(cls: type):
-    """(name, value) of the class attributes that could be exposed, MRO-aware."""
+    """(name, value, is_static) of the class attributes that could be exposed, MRO-aware."""
     seen: set[str] = set()
     for klass in cls.__mro__:
         for name, value in vars(klass).items():
             if name in seen:
                 continue
             seen.add(name)
+            static = isinstance(value, staticmethod)
             if isinstance(value, (staticmethod, classmethod)):
                 value = value.__func__
             if callable(value):
-                yield name, value
+                yield name, value, static
 
 
 def _class_check(cls: type) -> Any:

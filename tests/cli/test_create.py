@@ -185,9 +185,9 @@ def test_project_serves_over_http(venv, installed):
         assert (status, headers["Content-Type"].split(";")[0]) == (200, "text/css")
         status, _, body = fetch(port, "POST", "/notes/", '{"text": "over http"}',
                                 {"Content-Type": "application/json"})
-        assert (status, body) == (201, '{"id":1,"text":"over http"}')
+        assert (status, body) == (201, '{"id": 1, "text": "over http"}')
         for _ in range(6):  # whichever worker answers
-            assert fetch(port, "GET", "/notes/1")[2] == '{"id":1,"text":"over http"}'
+            assert fetch(port, "GET", "/notes/1")[2] == '{"id": 1, "text": "over http"}'
         assert "<li>over http</li>" in fetch(port, "GET", "/")[2]
         status, _, body = fetch(port, "GET", "/missing")
         assert status == 404 and "404 Not Found" in body

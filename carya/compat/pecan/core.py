@@ -1,18 +1,52 @@
-"""``pecan.core``: the application class and the request-time helpers."""
+"""``pecan.core``: the application class and the request-time helpers.
+
+``pecan.Pecan`` and ``pecan.make_app`` are carya's, with Pecan's positional
+arguments and Pecan's error rule: an unexpected exception leaves the
+application once the hooks have run (``propagate_exceptions=True``), where
+carya's own ``make_app`` answers 500 itself.
+"""
 
 from __future__ import annotations
 
-from carya.app import App, make_app, override_template
+from typing import Any
+
+import carya.app
+from carya.app import App, override_template
 from carya.context import Request, Response, request, response, state
 from carya.deploy import load_app
 from carya.errors import abort, redirect
 from carya.render import render
 
-Pecan = App
-PecanBase = App
-ExplicitPecan = App
-
 __all__ = [
     "Pecan", "PecanBase", "ExplicitPecan", "Request", "Response", "abort", "load_app",
     "make_app", "override_template", "redirect", "render", "request", "response", "state",
 ]
+
+
+class Pecan(App):
+    """carya's App with Pecan's constructor signature and error rule."""
+
+    def __init__(self, root: Any, default_renderer: str = "mako",
+                 template_path: str = "templates", hooks: Any = (),
+                 custom_renderers: Any = None, extra_template_vars: Any = None,
+                 force_canonical: bool = True, guess_content_type_from_ext: bool = True,
+                 context_local_factory: Any = None, request_cls: type = Request,
+                 response_cls: type = Response, **kw: Any):
+        kw.setdefault("propagate_exceptions", True)
+        super().__init__(
+            root, hooks=hooks, default_renderer=default_renderer, template_path=template_path,
+            custom_renderers=custom_renderers, extra_template_vars=extra_template_vars,
+            force_canonical=force_canonical,
+            guess_content_type_from_ext=guess_content_type_from_ext,
+            request_cls=request_cls, response_cls=response_cls, **kw,
+        )
+
+
+PecanBase = Pecan
+ExplicitPecan = Pecan
+
+
+def make_app(root: Any, **kw: Any) -> Any:
+    """Pecan's ``make_app``: carya's, building a :class:`Pecan`."""
+    kw.setdefault("propagate_exceptions", True)
+    return carya.app.make_app(root, **kw)
