@@ -121,7 +121,7 @@ def _routing_signature(func: Callable[..., Any]) -> inspect.Signature:
     return _signature_of_argspec(spec)
 
 
-def _signature_of_argspec(spec: inspect.FullArgSpec) -> inspect.Signature:
+def _signature_of_argspec(spec: Any) -> inspect.Signature:
     kind = inspect.Parameter
     defaults = spec.defaults or ()
     first_default = len(spec.args) - len(defaults)
@@ -132,8 +132,9 @@ def _signature_of_argspec(spec: inspect.FullArgSpec) -> inspect.Signature:
     ]
     if spec.varargs:
         params.append(kind(spec.varargs, kind.VAR_POSITIONAL))
-    if spec.varkw:
-        params.append(kind(spec.varkw, kind.VAR_KEYWORD))
+    varkw = getattr(spec, "varkw", None) or getattr(spec, "keywords", None)  # 4-field ArgSpec
+    if varkw:
+        params.append(kind(varkw, kind.VAR_KEYWORD))
     return inspect.Signature(params)
 
 
