@@ -105,15 +105,23 @@ class Binder:
 
 
 def _routing_signature(func: Callable[..., Any]) -> inspect.Signature:
-    """The signature routing binds to: a declared argspec, else the wrapped one."""
+    """The signature routing binds to: a declared argspec, else the wrapped one.
+
+    A wrapper declares it in its expose record's ``extra['argspec']`` (what
+    Pecan's ``_cfg(f)['argspec']`` writes through the pecan alias), or in a
+    plain ``_pecan`` dict.
+    """
+    info = getattr(func, "_carya", None)
+    spec = info.extra.get("argspec") if isinstance(info, Exposed) else None
     cfg = getattr(func, "_pecan", None)
-    spec = cfg.get("argspec") if hasattr(cfg, "get") else None
+    if spec is None and isinstance(cfg, dict):
+        spec = cfg.get("argspec")
     if spec is None:
         return inspect.signature(func)
     return _signature_of_argspec(spec)
 
 
-def _signature_of_argspec(spec: inspect.FullArgSpec) -> inspect.Signature:
+def _signature_of_argspec(spec: Any) -> inspect.Signature:
     kind = inspect.Parameter
     defaults = spec.defaults or ()
     first_default = len(spec.args) - len(defaults)
@@ -124,8 +132,9 @@ def _signature_of_argspec(spec: inspect.FullArgSpec) -> inspect.Signature:
     ]
     if spec.varargs:
         params.append(kind(spec.varargs, kind.VAR_POSITIONAL))
-    if spec.varkw:
-        params.append(kind(spec.varkw, kind.VAR_KEYWORD))
+    varkw = getattr(spec, "varkw", None) or getattr(spec, "keywords", None)  # 4-field ArgSpec
+    if varkw:
+        params.append(kind(varkw, kind.VAR_KEYWORD))
     return inspect.Signature(params)
 
 

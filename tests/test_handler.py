@@ -120,7 +120,7 @@ def test_missing_argument_of_a_plain_handler_is_still_400(client):
 
 
 def test_declared_argspec_drives_routing(client):
-    """Pecan's ``_cfg(f)['argspec']``: a wrapper without ``functools.wraps`` declares it."""
+    """Pecan's ``_cfg(f)['argspec']`` (the record's ``extra``): a wrapper declares it."""
 
     def target(self, ident, limit=10):
         return None
@@ -130,7 +130,7 @@ def test_declared_argspec_drives_routing(client):
         def things(self, *args, **kwargs):
             return f"{args}|{sorted(kwargs.items())}"
 
-    Root.things._pecan = {"argspec": inspect.getfullargspec(target)}
+    _info_for(Root.things).extra["argspec"] = inspect.getfullargspec(target)
     app = client(Root())
     assert app.get("/things/5").text == "('5', 10)|[]"
     assert app.get("/things?limit=3").text == "()|[]"  # stops at the first missing name
