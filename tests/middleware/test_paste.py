@@ -89,6 +89,7 @@ FILTERS = {
     "access_log": "carya.middleware.access_log:filter_factory",
     "noauth": "carya.middleware.auth:noauth_filter_factory",
     "static_token": "carya.middleware.auth:static_token_filter_factory",
+    "openapi": "carya.openapi:filter_factory",
 }
 
 
