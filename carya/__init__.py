@@ -6,6 +6,7 @@ The public names follow Pecan's, so ``from pecan import expose`` becomes
 
 from __future__ import annotations
 
+from . import _webob  # noqa: F401 - first: WebOb imported without its 'cgi' warning
 from .app import App, make_app, override_template
 from .configuration import conf, set_config
 from .context import Request, Response, request, response, state
