@@ -193,8 +193,13 @@ class App:
             state.controller_obj = obj = node.obj
             if handler.secured is not None or node.guard is not None:
                 self.router.authorize(handler, node)
-            ctype = self.negotiate(state, handler)
+            try:
+                ctype = self.negotiate(state, handler)
+            except exc.HTTPNotAcceptable:
+                ctype = None  # a 404/400 from binding the arguments wins over a 406
             args, kwargs = handler.binder.bind(remainder, self, state)
+            if ctype is None:
+                ctype = self.negotiate(state, handler)
             for check in handler.checks:
                 check(state, args, kwargs)
             if chain.hooks:

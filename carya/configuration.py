@@ -269,6 +269,20 @@ def _check_server_limits(where: str, server: Config) -> None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise ConfigError(f"{where}: server.{name} {value!r} must be a number >= 0")
+    limit = server.get("max_body")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+        raise ConfigError(f"{where}: server.max_body {limit!r} must be a whole number of "
+                          "bytes >= 0 (0: no limit)")
+    by_path = server.get("max_body_by_path")
+    if by_path is not None:
+        if not hasattr(by_path, "items"):
+            raise ConfigError(f"{where}: server.max_body_by_path must map path prefixes "
+                              "to byte limits")
+        for prefix, value in by_path.items():
+            if not isinstance(prefix, str) or not prefix.startswith("/") or isinstance(
+                    value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{where}: server.max_body_by_path[{prefix!r}] = {value!r}: "
+                                  "give a path prefix starting with '/' and a byte limit >= 0")
 
 
 def get_conf_path_from_env() -> str:

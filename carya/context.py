@@ -106,6 +106,8 @@ class Request(webob.Request):
             return json.loads(self._read_body())
         except ValueError as error:
             raise MalformedJSON(detail=f"Malformed JSON body: {error}") from None
+        except RecursionError:  # '[' * 100000: a client's body, not a server fault
+            raise MalformedJSON(detail="Malformed JSON body: nested too deeply") from None
 
     @json.setter
     def json(self, value: Any) -> None:

@@ -15,13 +15,16 @@ from typing import Any
 
 from .configuration import Config, ConfigError, set_config
 from .log import configure as configure_logging
+from .middleware.sizelimit import limit_body
 
 __all__ = ["deploy", "load_app"]
 
 
 def load_app(config: Any = None, **kwargs: Any) -> Any:
     """Build the app: ``<module>.app.setup_app(conf)`` for the first of
-    ``app.modules`` that has one (Pecan's convention), else ``make_app(app.root)``."""
+    ``app.modules`` that has one (Pecan's convention), else ``make_app(app.root)``;
+    behind the request body limit of the config's ``server`` section
+    (:func:`carya.middleware.sizelimit.limit_body`: 1 MiB unless set)."""
     if isinstance(config, str):
         _add_confdir_to_path(config)
     conf = set_config(config, overwrite=True)
@@ -37,7 +40,7 @@ def load_app(config: Any = None, **kwargs: Any) -> Any:
         if setup_app is not None:
             app = setup_app(conf, **kwargs)
             app.config = conf
-            return app
+            return limit_body(app, conf.get("server"))
     root = conf.app.get("root")
     if root is None:
         raise ConfigError(
@@ -48,7 +51,7 @@ def load_app(config: Any = None, **kwargs: Any) -> Any:
 
     app = make_app(root, **_app_options(conf.app), **kwargs)
     app.config = conf
-    return app
+    return limit_body(app, conf.get("server"))
 
 
 def _add_confdir_to_path(path: str) -> None:

@@ -14,7 +14,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
 import webob
 import webob.exc as exc
@@ -100,10 +100,9 @@ def redirect(
         request = current().request
     if add_slash:
         if location is None:
-            url = request.path_url + "/"
+            location = request_path(request.environ) + "/"
             if request.query_string:
-                url += "?" + request.query_string
-            location = url
+                location += "?" + request.query_string
         else:
             location = location.rstrip("/") + "/"
     if location is None:
@@ -112,11 +111,51 @@ def redirect(
         if code is not None:
             raise ValueError("an internal redirect has no status code")
         raise InternalRedirect(location)
-    location = urljoin(request.url, location)
-    cls = exc.status_map.get(code or 302)
-    if cls is None or not (300 <= (code or 302) < 400):
+    raise redirect_to(code or 302, location, request.environ, headers)
+
+
+def request_path(environ: dict) -> str:
+    """The request's path, URL-quoted, from the environ's bytes: never decoded as
+    UTF-8 (a path that is not UTF-8 must not make a redirect fail)."""
+    raw = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    return quote(raw, safe="/:@!$&'()*+,;=-._~%")
+
+
+def redirect_to(code: int, location: str, environ: dict,
+                headers: dict | None = None) -> exc.HTTPException:
+    """A redirect whose ``Location`` never comes from the client's ``Host`` header.
+
+    A location without a scheme stays relative (resolved against the request's
+    path only; RFC 9110 allows a relative Location), and WebOb is kept from
+    making it absolute with the Host the client sent (``Host: evil.example``
+    would otherwise send the next request there): see :func:`http_error_response`.
+    """
+    cls = exc.status_map.get(code)
+    if cls is None or not 300 <= code < 400:
         raise ValueError(f"redirect(code={code}): not a redirect status")
-    raise cls(location=location, headers=headers or {})
+    location = location.replace("\t", "").replace("\r", "").replace("\n", "")
+    if "://" not in location.split("?", 1)[0]:
+        if location.startswith("//"):
+            location = "/%2F" + location[2:]  # protocol-relative: keep it on this host
+        elif not location.startswith("/"):
+            location = urljoin(request_path(environ), location)
+    return cls(location=location, headers=headers or {})
+
+
+class _AsGiven(webob.Response):
+    """A response that sends its ``Location`` as given: WebOb's would make a relative
+    one absolute with the Host header the client sent."""
+
+    def _abs_headerlist(self, environ: dict) -> list:
+        return list(self._headerlist)
+
+
+def _redirect_response(err: exc.HTTPException) -> webob.Response:
+    body = f"{err.status}\n\nThe resource is at {err.location}\n".encode()
+    resp = _AsGiven(status=err.status, body=body)
+    resp.headers["Content-Type"] = _PLAIN
+    resp.headerlist.extend((k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS)
+    return resp
 
 
 def _prefers_json(environ: dict) -> bool:
@@ -140,20 +179,21 @@ def http_error_response(err: exc.HTTPException, environ: dict,
     faults), it writes the body of every error that does not carry one.
     """
     resp: webob.Response = err  # webob's HTTP exceptions are responses
+    if 300 <= resp.status_int < 400 and err.location and not err.has_body:
+        return _redirect_response(err)
     if formatter is not None and resp.status_int >= 400 and not err.has_body:
         body, ctype = formatter(resp.status_int, resp.title, _message(err), environ)
         extra = [(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS]
         resp = _body_response(resp.status, body, ctype)
         resp.headerlist.extend(extra)
         return resp
-    if resp.status_int >= 400 and _prefers_json(environ):
-        body = {
-            "code": resp.status_int,
-            "title": resp.title,
-            "description": str(getattr(err, "detail", "") or getattr(err, "explanation", "")),
-        }
+    if resp.status_int >= 400 and not err.has_body:
+        # a short text or JSON body, never WebOb's HTML page (README: "Errors")
+        as_json = _prefers_json(environ)
+        body = _error_body(resp.status_int, resp.title, err.explanation or "",
+                           str(getattr(err, "detail", "") or ""), as_json)
         extra = [(k, v) for k, v in err.headerlist if k.lower() not in _BODY_HEADERS]
-        resp = _body_response(resp.status, json.dumps(body).encode(), "application/json")
+        resp = _body_response(resp.status, body, "application/json" if as_json else "text/plain")
         resp.headerlist.extend(extra)
     return resp
 
@@ -211,6 +251,8 @@ def fast_error(error: BaseException, environ: dict,
     short text (or JSON, if the client prefers it) made without WebOb's
     templating. Errors that carry their own body take the full path.
     """
+    if not isinstance(error, (RouteError, exc.HTTPException)):
+        error = client_fault(error) or error
     if isinstance(error, RouteError):
         status_int, status = error.status_int, exc.status_map[error.status_int]
         headers = [("Allow", error.allow)] if error.allow else []
@@ -249,6 +291,30 @@ def _error_body(code: int, title: str, explanation: str, detail: str, as_json: b
     return (text + "\n").encode()
 
 
+def client_fault(error: BaseException) -> exc.HTTPException | None:
+    """The 4xx for an exception that is the client's fault, not the server's, else None.
+
+    A body shorter than its Content-Length (WebOb's ``DisconnectionError``), a
+    path or form that is not UTF-8, a multipart body without a boundary, a
+    chunked body that gunicorn cannot parse: the client gets a 400 and the log
+    one line, not a 500 and a traceback.
+    """
+    if isinstance(error, exc.HTTPException):
+        return None
+    if isinstance(error, webob.request.DisconnectionError):
+        detail = "The request body is shorter than its Content-Length."
+    elif isinstance(error, UnicodeDecodeError):
+        detail = "The request is not valid UTF-8."
+    elif type(error).__module__.startswith("gunicorn.http"):
+        detail = f"Malformed request body ({type(error).__name__})."
+    elif isinstance(error, ValueError) and "boundary" in str(error).lower():
+        detail = "A multipart body needs a boundary."
+    else:
+        return None
+    log.info("client error: %s", detail)
+    return exc.HTTPBadRequest(detail=detail)
+
+
 def error_response(error: BaseException, environ: dict, debug: bool,
                    formatter: ErrorFormatter | None = None) -> webob.Response:
     """Turn any exception into the response a client may see.
@@ -256,6 +322,7 @@ def error_response(error: BaseException, environ: dict, debug: bool,
     ``formatter(code, title, message, environ) -> (body, content_type)``, when
     given, writes the body (an application's own error format).
     """
+    error = client_fault(error) or error
     if isinstance(error, RouteError):
         error = error.to_webob()
     if isinstance(error, exc.HTTPException):

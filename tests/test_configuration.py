@@ -84,7 +84,8 @@ def test_deploy_builds_app_from_root(tmp_path):
                'template_path': '%(confdir)s/templates'}
     """)
     app = deploy(path)
-    assert isinstance(app, carya.App)
+    assert isinstance(app.application, carya.App), "behind the default body limit"
+    assert app.limit == 1048576
     assert app.config.app.root.endswith("RootController")
 
 

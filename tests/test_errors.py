@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 
 import pytest
@@ -59,6 +60,22 @@ class Root:
     @expose()
     def loop(self):
         redirect("/loop", internal=True)
+
+    @expose()
+    def relative(self):
+        redirect("sibling?x=1")
+
+    @expose()
+    def slash(self):
+        redirect(add_slash=True)
+
+    @expose()
+    def needs(self, arg):
+        return arg
+
+    @expose("json")
+    def body(self, **kw):
+        return kw
 
     @expose()
     def with_headers(self):
@@ -120,8 +137,49 @@ def test_debug_shows_traceback_as_text(client):
 
 
 def test_redirect_codes(app):
-    assert app.get("/moved", status=301).headers["Location"] == "http://localhost/target"
-    assert app.get("/found", status=302).headers["Location"] == "http://localhost/target"
+    assert app.get("/moved", status=301).headers["Location"] == "/target"
+    assert app.get("/found", status=302).headers["Location"] == "/target"
+
+
+def test_redirects_never_use_the_clients_host(app):
+    evil = {"Host": "evil.example"}
+    assert app.get("/found", headers=evil, status=302).headers["Location"] == "/target"
+    assert app.get("/relative", headers=evil, status=302).headers["Location"] == "/sibling?x=1"
+    resp = app.get("/slash", headers=evil, status=302)
+    assert resp.headers["Location"] == "/slash/"
+    assert resp.content_type == "text/plain" and len(resp.body) < 100
+
+
+def test_a_path_that_is_not_utf8_redirects_without_failing(app):
+    resp = app.get("/slash", extra_environ={"PATH_INFO": "/slash\xff"}, expect_errors=True)
+    assert resp.status_int < 500
+
+
+def test_an_error_is_never_a_406_and_follows_accept(app):
+    json_only = {"Accept": "application/json"}
+    resp = app.get("/needs", headers=json_only, status=400)
+    assert resp.json["description"] == "Missing argument 'arg'"
+    resp = app.get("/needs/1/2/3", headers=json_only, status=404)
+    assert resp.content_type == "application/json"
+    resp = app.get("/needs", headers={"Accept": "*/*"}, status=400)
+    assert resp.content_type == "text/plain" and b"<html" not in resp.body
+
+
+@pytest.mark.parametrize("environ, status", [
+    ({"CONTENT_LENGTH": "100", "wsgi.input": io.BytesIO(b"a=b"),
+      "CONTENT_TYPE": "application/x-www-form-urlencoded"}, 400),
+    ({"CONTENT_TYPE": "multipart/form-data", "CONTENT_LENGTH": "3",
+      "wsgi.input": io.BytesIO(b"a=b")}, 400),
+    ({"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "100000",
+      "wsgi.input": io.BytesIO(b"[" * 100000)}, 400),
+])
+def test_bad_bodies_are_400_logged_in_one_line(app, caplog, environ, status):
+    with caplog.at_level(logging.INFO, logger="carya"):
+        req = webob.Request.blank("/body", environ={"REQUEST_METHOD": "POST", **environ})
+        resp = req.get_response(app.app)
+    assert resp.status_int == status, resp.text
+    assert "Traceback" not in resp.text
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 
 
 def test_internal_redirect(app):

@@ -15,7 +15,7 @@ from typing import Any
 
 import webob.exc as exc
 
-from ..errors import NotFound, RouteError
+from ..errors import NotFound, RouteError, redirect_to, request_path
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
@@ -171,16 +171,12 @@ class Router:
     @staticmethod
     def add_slash(state: Any) -> exc.HTTPException:
         """The redirect for ``/catalog`` -> ``/catalog/`` (308 keeps a POST body)."""
-        req = state.request
-        location = req.path_url + "/"
-        proto = req.environ.get("HTTP_X_FORWARDED_PROTO")
-        if proto in ("http", "https") and not location.startswith(proto + ":"):
-            location = proto + location[location.index(":"):]
-        if req.query_string:
-            location += "?" + req.query_string
-        if req.method in ("GET", "HEAD"):
-            return exc.HTTPFound(location=location)
-        return exc.HTTPPermanentRedirect(location=location)
+        environ = state.environ
+        location = request_path(environ) + "/"
+        if environ.get("QUERY_STRING"):
+            location += "?" + environ["QUERY_STRING"]
+        code = 302 if environ["REQUEST_METHOD"] in ("GET", "HEAD") else 308
+        return redirect_to(code, location, environ)
 
     def node_for(self, obj: Any, parent_chain: HookChain) -> Node:
         """A node for a controller met at request time (from ``_lookup``/``_route``)."""

@@ -11,7 +11,7 @@ def test_preloaded_names_answer_requests():
     script = "\n".join([
         "print('status', testapp.get('/catalog/').status)",
         "print('body', testapp.get('/catalog/books/bestsellers').text)",
-        "print('app', type(app).__name__, app is wsgiapp)",
+        "print('app', type(app).__name__, type(wsgiapp).__name__)",
         "print('root', conf.app.root)",
         "",
     ])
@@ -20,7 +20,7 @@ def test_preloaded_names_answer_requests():
     out = done.stdout
     assert "status 200 OK" in out
     assert "body We have 5 books in the top 10." in out
-    assert "app App True" in out
+    assert "app App RequestBodySizeLimiter" in out, "a config.py app has a body limit"
     assert "root catalog.controllers.root.RootController" in out
     banner = done.stderr
     assert f"carya shell: {CATALOG_CONFIG}" in banner

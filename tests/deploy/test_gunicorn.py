@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import threading
 import time
 
@@ -30,15 +31,32 @@ def test_catalog_under_gunicorn_gthread(port, workdir):
         assert server.get("/catalog/books/bestsellers")[2] == "We have 5 books in the top 10."
         assert server.get("/my_restcontroller/13579")[2] == "13579"
         status, headers, _ = server.get("/catalog")
-        assert status == 302 and headers["Location"] == f"http://127.0.0.1:{port}/catalog/"
+        assert status == 302 and headers["Location"] == "/catalog/"
         status, _, body = server.request(
             "POST", "/basemethod/", "hello=world",
             {"Content-Type": "application/x-www-form-urlencoded"})
         assert (status, body) == (200, '{"hello":"world"}')
         status, _, body = server.get("/no/such/page")
         assert status == 404 and "Error 404" in body
+        status, data = bad_chunked_post(port)
+        assert status == 400 and b"Traceback" not in data, data
     assert server.returncode == 0
+    assert "Traceback" not in server.output(), "a client's bad framing is not a server error"
     assert "Shutting down: Master" in server.output()
+
+
+def bad_chunked_post(port: int) -> tuple[int, bytes]:
+    """A chunked form whose chunk size is not hex: gunicorn raises InvalidChunkSize
+    from wsgi.input.read() inside the application."""
+    raw = (b"POST /basemethod/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+           b"Content-Type: application/x-www-form-urlencoded\r\n"
+           b"Transfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(raw)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0, data
 
 
 def test_pecan_test_rest_controller_under_gunicorn_sync(port, workdir):

@@ -55,7 +55,7 @@ def test_v21_is_mounted_at_its_prefix():
         not_mounted = fetch(port, "GET", "/v2.10/servers/")
     assert (body["script_name"], body["path_info"]) == ("/v2.1", "/")
     assert status == 302, "carya's canonical-URL redirect, as Pecan does"
-    assert headers["Location"] == f"http://127.0.0.1:{port}/v2.1/servers/", \
+    assert headers["Location"] == "/v2.1/servers/", \
         "the redirect keeps the mount prefix"
     assert not_mounted[0] == 404, "/v2.10 belongs to the versions app, which has no 'v2.10'"
 
