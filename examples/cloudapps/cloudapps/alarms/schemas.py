@@ -47,7 +47,9 @@ _TIME_CONSTRAINT = {
         "name": {"type": "string", "minLength": 1, "maxLength": 255},
         "description": {"type": "string", "maxLength": 1024},
         "start": {"type": "string", "pattern": r"^\s*\S+(\s+\S+){4,5}\s*$", "maxLength": 255},
-        "duration": {"type": "integer", "minimum": 0},
+        # an integer; the aodh CLI sends its text (WSME converts it in Aodh)
+        "duration": {"type": ["integer", "string"], "minimum": 0, "pattern": "^[0-9]+$",
+                     "maxLength": 10},
         "timezone": {"type": "string", "maxLength": 255},
     },
 }
@@ -138,10 +140,12 @@ def problems(body: Mapping[str, Any]) -> list[str]:
 
 
 def with_defaults(body: dict) -> dict:
-    """The body with Aodh's defaults in each time constraint (description, timezone)."""
+    """The body with Aodh's defaults in each time constraint (description, timezone) and
+    each ``duration`` an integer."""
     constraints = body.get("time_constraints")
     if not constraints:
         return body
     filled = [{"description": f"Time constraint at {tc['start']} lasting for "
-               f"{tc['duration']} seconds", "timezone": "", **tc} for tc in constraints]
+               f"{tc['duration']} seconds", "timezone": "", **tc,
+               "duration": int(tc["duration"])} for tc in constraints]
     return {**body, "time_constraints": filled}
