@@ -288,6 +288,8 @@ def run(state_dir: str, port: int, endpoints: Mapping[str, str],
     signal.signal(signal.SIGINT, on_signal)
     with open(os.path.join(ks.state_dir, "log", "keystone.log"), "ab") as log_file:
         proc = start(ks, log_file)
+        with open(os.path.join(ks.state_dir, "gunicorn.pid"), "w") as handle:
+            handle.write(str(proc.pid))  # for whoever must clean up after a kill -9 of us
         try:
             wait_ready(ks, proc)
             provision(ks, endpoints)
