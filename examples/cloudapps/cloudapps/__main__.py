@@ -1,4 +1,5 @@
-"""``python -m cloudapps up``: start the whole system (see :mod:`cloudapps.launcher`)."""
+"""``python -m cloudapps up``: start the whole system (see :mod:`cloudapps.launcher`);
+``python -m cloudapps keystone``: a real Keystone for the cloud (:mod:`cloudapps.keystone`)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,19 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--group", help="the daemons' group")
     site.add_argument("--processes", type=int, default=2, help="daemon processes per API")
     site.add_argument("--threads", type=int, default=8, help="threads per daemon process")
+    ks = sub.add_parser(
+        "keystone", help="run a real Keystone on loopback for CLOUDAPPS_AUTH_STRATEGY=keystone",
+        description="Build Keystone's own virtualenv if missing ($CLOUDAPPS_KEYSTONE_VENV), "
+                    "bootstrap it on SQLite in --state-dir, serve it with gunicorn on "
+                    "127.0.0.1:--port, and create the projects, users, roles and catalog "
+                    "entries the cloud and the clients use (cloudapps.keystone.USERS).")
+    ks.add_argument("--state-dir", default="var/keystone", metavar="DIR",
+                    help="keystone.conf, its SQLite database and keys (default ./var/keystone)")
+    ks.add_argument("--port", type=int, default=5000, help="Keystone's port (default 5000)")
+    ks.add_argument("--cloud-url", default=None,
+                    help="the compute endpoint in the catalog (default $CLOUDAPPS_CLOUD_URL)")
+    ks.add_argument("--alarms-url", default=None,
+                    help="the alarming endpoint in the catalog (default $CLOUDAPPS_ALARMS_URL)")
     return main
 
 
@@ -50,6 +64,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                                args.group, args.processes, args.threads)
             print(path)
             return 0
+        if args.command == "keystone":
+            from . import keystone, settings
+
+            return keystone.run(args.state_dir, args.port, {
+                "compute": args.cloud_url or settings.cloud_url(),
+                "alarming": args.alarms_url or settings.alarms_url()})
         return up(args.state_dir, args.base_port, args.timeout)
     except LaunchError as error:
         print(f"cloudapps: FAILED: {error}", file=sys.stderr)

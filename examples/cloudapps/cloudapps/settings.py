@@ -44,3 +44,9 @@ def build_delay() -> float:
 
 def fail_rate() -> float:
     return float(os.environ.get("CLOUDAPPS_FAIL_RATE", "0"))
+
+
+def reconcile_after() -> float:
+    """Seconds a busy deployment may go untouched before the reconciler re-reads the cloud
+    (``CLOUDAPPS_RECONCILE_AFTER``; 0 turns the reconciler off)."""
+    return float(os.environ.get("CLOUDAPPS_RECONCILE_AFTER", "15"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -180,7 +181,7 @@ def test_a_webhook_that_never_answers_is_recorded_not_raised(engine, evaluator, 
     send(evaluator)  # returns: failures are history, not exceptions
     assert len(webhook.calls) == 4  # bounded: attempts=4
     failures = history(engine, alarm_id, kinds=("action",))
-    assert {f["detail"]["url"] for f in failures} == {webhook.url, dead_port_url}
+    assert {json.loads(f["detail"])["url"] for f in failures} == {webhook.url, dead_port_url}
     assert all("after 4 attempt(s)" in f["reason"] for f in failures)
     assert alarm(engine, alarm_id).state == "alarm"
 

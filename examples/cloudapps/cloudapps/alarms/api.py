@@ -11,6 +11,8 @@ back on an error.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
@@ -20,7 +22,7 @@ from carya.api.validation import validate
 from carya.hooks import TransactionHook
 from carya.rest import RestController
 
-from . import db, schemas, store
+from . import db, queries, schemas, store
 
 __all__ = ["RootController", "V2Controller", "AlarmsController", "AlarmController",
            "DatabaseHook", "connection"]
@@ -103,10 +105,15 @@ class AlarmController(RestController):
     @expose("json")
     @validate(body=schemas.ALARM_UPDATE)
     def put(self) -> dict:
-        body = _body()
+        """Aodh's PUT: the whole alarm document (aodhclient sends back what it read)."""
+        body = schemas.with_defaults(_body())
         _check(body)
+        for key in ("id", "alarm_id"):
+            if body.get(key) not in (None, self.alarm_id):
+                abort(400, f"{key} {body[key]!r} in the body is not the alarm of the URL "
+                      f"({self.alarm_id})")
         row = _load(self.alarm_id, lock=True)
-        return store.to_doc(store.change(connection(), row, body))
+        return store.to_doc(store.replace(connection(), row, body))
 
     @expose("json")
     def delete(self) -> None:
@@ -128,9 +135,16 @@ class AlarmController(RestController):
         return state
 
     @expose("json")
-    def history(self) -> list:
+    @validate(query=schemas.HISTORY_QUERY)
+    def history(self, **params: str) -> list:
+        """Newest first; ``limit``, ``sort=timestamp:asc``, ``q.field=type`` filters."""
         _load(self.alarm_id)
-        return store.history_of(connection(), self.alarm_id)
+        with _queries():
+            where = queries.simple_filters(request.GET, queries.HISTORY_FIELDS)
+            order = queries.sort_order(request.GET, queries.HISTORY_FIELDS)
+            limit = queries.parse_limit(request.GET.get("limit"))
+        return store.history_of(connection(), self.alarm_id, where=where, order=order,
+                                limit=limit)
 
 
 class AlarmsController(RestController):
@@ -143,29 +157,100 @@ class AlarmsController(RestController):
     @expose("json")
     @validate(query=schemas.LIST_QUERY)
     def get_all(self, state: str | None = None, name: str | None = None,
-                enabled: str | None = None) -> list:
+                enabled: str | None = None, **params: str) -> list:
+        """Every alarm, or those the filters keep: ``?state=``/``?name=``/``?enabled=``,
+        Aodh's ``q.field/q.op/q.value`` triples, ``sort=<key>:<dir>``, ``limit``,
+        ``marker`` (the last alarm id of the previous page)."""
         flag = None if enabled is None else enabled == "true"
-        rows = store.list_alarms(connection(), state=state, name=name, enabled=flag)
+        with _queries():
+            where = queries.simple_filters(request.GET, queries.ALARM_FIELDS)
+            order = queries.sort_order(request.GET, queries.ALARM_FIELDS)
+            limit = queries.parse_limit(request.GET.get("limit"))
+        marker = request.GET.get("marker")
+        rows = store.list_alarms(connection(), state=state, name=name, enabled=flag,
+                                 where=where, order=order,
+                                 limit=None if marker else limit)
+        if marker:
+            ids = [row.id for row in rows]
+            if marker not in ids:
+                abort(400, f"marker {marker!r} is not an alarm of this listing")
+            rows = rows[ids.index(marker) + 1:][:limit]
         return [store.to_doc(row) for row in rows]
 
     @expose("json")
     @validate(body=schemas.ALARM_CREATE)
     def post(self) -> dict:
-        body = _body()
+        body = schemas.with_defaults(_body())
         _check(body)
         row = store.create(connection(), body,
-                           project_id=request.headers.get("X-Project-Id") or None)
+                           project_id=request.headers.get("X-Project-Id") or None,
+                           user_id=request.headers.get("X-User-Id") or None)
         response.status = 201
         response.headers["Location"] = f"{request.host_url}/v2/alarms/{row.id}"
         return store.to_doc(row)
 
 
+@contextmanager
+def _queries() -> Iterator[None]:
+    """A :class:`~.queries.QueryError` is the client's mistake: a 400 with its message."""
+    try:
+        yield
+    except queries.QueryError as error:
+        abort(400, str(error))
+
+
+class QueryAlarmsController(RestController):
+    """``POST /v2/query/alarms`` (complex query) and ``POST /v2/query/alarms/history``."""
+
+    _custom_actions = {"history": ["POST"]}
+
+    @expose("json")
+    @validate(body=schemas.COMPLEX_QUERY)
+    def post(self) -> list:
+        body = _body()
+        with _queries():
+            condition = queries.complex_filter(body.get("filter"), queries.ALARM_FIELDS)
+            order = queries.complex_order(body.get("orderby"), queries.ALARM_FIELDS)
+        rows = store.list_alarms(connection(), where=[] if condition is None else [condition],
+                                 order=order, limit=body.get("limit"))
+        return [store.to_doc(row) for row in rows]
+
+    @expose("json")
+    @validate(body=schemas.COMPLEX_QUERY)
+    def post_history(self) -> list:
+        body = _body()
+        with _queries():
+            condition = queries.complex_filter(body.get("filter"), queries.HISTORY_FIELDS)
+            order = queries.complex_order(body.get("orderby"), queries.HISTORY_FIELDS)
+        return store.history_of(connection(), where=[] if condition is None else [condition],
+                                order=order, limit=body.get("limit"))
+
+
+class QueryController:
+    alarms = QueryAlarmsController()
+
+
+#: ``GET /v2/capabilities``: what this alarm API supports, in Aodh's words.
+CAPABILITIES = {
+    "api": {"alarms:query:simple": True, "alarms:query:complex": True,
+            "alarms:history:query:simple": True, "alarms:history:query:complex": True},
+    "alarm_storage": {"storage:production_ready": True},
+}
+
+
 class V2Controller:
     alarms = AlarmsController()
+    query = QueryController()
+
+    @expose("json")
+    def capabilities(self) -> dict:
+        """``/v2/capabilities`` (and ``/v2/capabilities/``, which aodhclient asks)."""
+        return CAPABILITIES
 
     @expose("json")
     def index(self) -> dict:
-        return {"alarms": "/v2/alarms"}
+        return {"alarms": "/v2/alarms", "query": "/v2/query/alarms",
+                "capabilities": "/v2/capabilities"}
 
 
 class RootController:

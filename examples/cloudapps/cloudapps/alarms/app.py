@@ -3,7 +3,7 @@
 Builds the engine for ``CLOUDAPPS_ALARMS_DB``, migrates the schema (every
 process of the service does; :func:`.db.migrate` is safe when two run at
 once), and makes the app from ``app.root`` with the database hook first,
-then the config's other ``app.hooks``.
+then the config's other ``app.hooks``; errors leave in Aodh's shape (:mod:`.errors`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from carya import make_app
 from .. import settings
 from . import db
 from .api import DatabaseHook
+from .errors import AodhErrors
 
 __all__ = ["setup_app"]
 
@@ -28,4 +29,4 @@ def setup_app(conf: Any, **kwargs: Any) -> Any:
     db.migrate(engine)
     app = make_app(root, hooks=[DatabaseHook(engine), *extra_hooks], **options, **kwargs)
     app.engine = engine
-    return app
+    return AodhErrors(app)

@@ -28,6 +28,8 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Connection, Engine
 
@@ -62,6 +64,9 @@ alarms = Table(
     Column("project_id", String(255), nullable=True),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    # migration 2: Aodh's user_id and time_constraints (JSON list)
+    Column("user_id", String(255), nullable=True),
+    Column("time_constraints", Text, nullable=True),
 )
 
 history = Table(
@@ -111,9 +116,19 @@ def _m001_initial(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _m002_user_time_constraints(conn: Connection) -> None:
+    """``alarms.user_id`` and ``alarms.time_constraints`` (absent in version-1 tables)."""
+    have = {column["name"] for column in inspect(conn).get_columns("alarms")}
+    if "user_id" not in have:
+        conn.execute(text("ALTER TABLE alarms ADD COLUMN user_id VARCHAR(255)"))
+    if "time_constraints" not in have:
+        conn.execute(text("ALTER TABLE alarms ADD COLUMN time_constraints TEXT"))
+
+
 #: (version, name, function), in order; append, never edit an applied one.
 MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     (1, "alarms, history, processed events, action outbox", _m001_initial),
+    (2, "alarms: user_id, time_constraints", _m002_user_time_constraints),
 ]
 
 

@@ -31,8 +31,15 @@ _ACTION_KEYS = {OK: "ok_actions", ALARM: "alarm_actions",
 #: Document keys stored as JSON text, with their column.
 _JSON_COLUMNS = {"event_rule": "rule", "alarm_actions": "alarm_actions",
                  "ok_actions": "ok_actions",
-                 "insufficient_data_actions": "insufficient_data_actions"}
+                 "insufficient_data_actions": "insufficient_data_actions",
+                 "time_constraints": "time_constraints"}
 _PLAIN_COLUMNS = ("name", "description", "type", "enabled", "severity", "repeat_actions")
+#: What a whole-document PUT resets a key it omits to (Aodh's defaults).
+DEFAULTS = {"description": "", "enabled": True, "severity": "low", "repeat_actions": False,
+            "alarm_actions": [], "ok_actions": [], "insufficient_data_actions": [],
+            "time_constraints": []}
+#: Namespace of history ``event_id``s (a UUID per history entry, as Aodh's).
+_EVENT_NS = uuid.UUID("6c1f3b52-8f0e-4a55-9a43-2d3f1c0b7e11")
 
 
 def iso(ts: float | None) -> str | None:
@@ -49,9 +56,11 @@ def to_doc(row: Row) -> dict[str, Any]:
            "state": row.state, "state_reason": row.state_reason,
            "state_timestamp": iso(row.state_timestamp),
            "repeat_actions": bool(row.repeat_actions), "project_id": row.project_id,
+           "user_id": row.user_id,
            "timestamp": iso(row.updated_at), "created_at": iso(row.created_at)}
     for key, column in _JSON_COLUMNS.items():
-        doc[key] = json.loads(getattr(row, column))
+        raw = getattr(row, column)
+        doc[key] = json.loads(raw) if raw else []
     return doc
 
 
@@ -73,17 +82,16 @@ def _add_history(conn: Connection, alarm_id: str, kind: str, reason: str,
     return result.inserted_primary_key[0]
 
 
-def create(conn: Connection, body: Mapping[str, Any], project_id: str | None = None) -> Row:
+def create(conn: Connection, body: Mapping[str, Any], project_id: str | None = None,
+           user_id: str | None = None) -> Row:
     """A new alarm from a validated body; its ``creation`` history entry."""
     now = time.time()
-    values = {"description": "", "enabled": True, "severity": "low", "repeat_actions": False,
-              "alarm_actions": "[]", "ok_actions": "[]", "insufficient_data_actions": "[]",
-              **_columns(body)}
+    values = _columns({**DEFAULTS, **body})
     state = body.get("state", INSUFFICIENT)
     alarm_id = str(uuid.uuid4())
     conn.execute(insert(db.alarms).values(
         id=alarm_id, state=state, state_reason="Alarm created", state_timestamp=now,
-        project_id=project_id, created_at=now, updated_at=now, **values))
+        project_id=project_id, user_id=user_id, created_at=now, updated_at=now, **values))
     row = get(conn, alarm_id)
     _add_history(conn, alarm_id, "creation", "Alarm created", current=state, detail=to_doc(row))
     return row
@@ -98,14 +106,20 @@ def get(conn: Connection, alarm_id: str, lock: bool = False) -> Row | None:
 
 
 def list_alarms(conn: Connection, state: str | None = None, name: str | None = None,
-                enabled: bool | None = None) -> list[Row]:
-    query = select(db.alarms).order_by(db.alarms.c.created_at, db.alarms.c.id)
+                enabled: bool | None = None, where: Iterable[Any] = (),
+                order: Iterable[Any] = (), limit: int | None = None) -> list[Row]:
+    """Alarms matching every condition (``where``: SQL expressions), oldest first by default."""
+    query = select(db.alarms).order_by(*order, db.alarms.c.created_at, db.alarms.c.id)
     if state is not None:
         query = query.where(db.alarms.c.state == state)
     if name is not None:
         query = query.where(db.alarms.c.name == name)
     if enabled is not None:
         query = query.where(db.alarms.c.enabled == enabled)
+    for condition in where:
+        query = query.where(condition)
+    if limit is not None:
+        query = query.limit(limit)
     return list(conn.execute(query))
 
 
@@ -131,6 +145,17 @@ def change(conn: Connection, row: Row, body: Mapping[str, Any]) -> Row:
     return get(conn, row.id)
 
 
+def replace(conn: Connection, row: Row, body: Mapping[str, Any]) -> Row:
+    """Aodh's ``PUT``: the body is the whole alarm; an omitted optional key gets its default.
+
+    Read-only keys of the document (``alarm_id``, timestamps, ``project_id``...)
+    may come back as the client read them: they are ignored here.
+    """
+    writable = {key: body[key] for key in (*_PLAIN_COLUMNS, *_JSON_COLUMNS, "state")
+                if key in body}
+    return change(conn, row, {**DEFAULTS, **writable})
+
+
 def remove(conn: Connection, row: Row) -> None:
     conn.execute(delete(db.alarms).where(db.alarms.c.id == row.id))
     conn.execute(delete(db.alarm_events).where(db.alarm_events.c.alarm_id == row.id))
@@ -150,20 +175,39 @@ def set_state(conn: Connection, row: Row, state: str, reason: str, event: Any = 
                         message_id=message_id)
 
 
-def history_of(conn: Connection, alarm_id: str) -> list[dict[str, Any]]:
-    """The alarm's history, newest first (Aodh's order)."""
-    rows = conn.execute(select(db.history).where(db.history.c.alarm_id == alarm_id)
-                        .order_by(db.history.c.id.desc()))
+def history_of(conn: Connection, alarm_id: str | None = None, where: Iterable[Any] = (),
+               order: Iterable[Any] = (), limit: int | None = None) -> list[dict[str, Any]]:
+    """History entries (of ``alarm_id``, or all), in ``order``, then newest first.
+
+    Each is Aodh's entry (``event_id``, ``alarm_id``, ``type``, ``detail`` as JSON
+    text, ``timestamp``) plus what the GUI reads (``previous``, ``current``,
+    ``reason``, the triggering ``event``).
+    """
+    query = select(db.history)
+    if alarm_id is not None:
+        query = query.where(db.history.c.alarm_id == alarm_id)
+    for condition in where:
+        query = query.where(condition)
+    query = query.order_by(*order, db.history.c.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
     out = []
-    for row in rows:
+    for row in conn.execute(query):
         detail = json.loads(row.detail) if row.detail else None
-        out.append({"id": row.id, "alarm_id": row.alarm_id, "type": row.type,
+        out.append({"id": row.id, "event_id": event_id(row.alarm_id, row.id),
+                    "alarm_id": row.alarm_id, "type": row.type,
                     "previous": row.previous, "current": row.current, "reason": row.reason,
                     "timestamp": iso(row.timestamp), "message_id": row.message_id,
                     "event": (detail or {}).get("event") if row.type in (
                         "state transition", "repeat") else None,
-                    "detail": detail})
+                    "detail": json.dumps(detail if detail is not None else {},
+                                         default=str, sort_keys=True)})
     return out
+
+
+def event_id(alarm_id: str, history_id: int) -> str:
+    """The stable UUID of one history entry (derived, so no column is needed)."""
+    return str(uuid.uuid5(_EVENT_NS, f"{alarm_id}/{history_id}"))
 
 
 def handled(conn: Connection, alarm_id: str, message_id: str | None) -> bool:

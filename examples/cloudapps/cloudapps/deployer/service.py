@@ -30,9 +30,10 @@ from sqlalchemy import insert, select, update
 from . import db
 from .cloud import CloudClient, CloudError
 
-__all__ = ["TEMPLATES", "MAX_INSTANCES", "InvalidInput", "Conflict", "publisher_id",
-           "roles_for", "view", "validate", "create", "scale", "delete", "server_event",
-           "settle"]
+__all__ = ["TEMPLATES", "MAX_INSTANCES", "REQUESTED", "PENDING_PREFIX", "InvalidInput",
+           "Conflict", "publisher_id", "roles_for", "view", "validate", "create", "scale",
+           "delete", "server_event", "settle", "checkpoint", "request_server", "adopt",
+           "servers_of", "STATUS"]
 
 LOG = logging.getLogger("cloudapps.deployer")
 
@@ -43,9 +44,14 @@ TEMPLATES: dict[str, dict[str, Any]] = {
                "tiers": [{"role": "web", "count": "instances"}, {"role": "db", "count": 1}]},
 }
 #: the ``state`` of the cloud's notification payloads -> the server status we keep
-_STATUS = {"building": "BUILD", "active": "ACTIVE", "error": "ERROR", "stopped": "SHUTOFF",
+STATUS = _STATUS = {"building": "BUILD", "active": "ACTIVE", "error": "ERROR", "stopped": "SHUTOFF",
            "deleted": "DELETED"}
 _BUSY = ("creating", "updating", "deleting")
+#: A server row written before the cloud is asked (the intent); its id is a placeholder
+#: (``pending-<uuid>``, also sent as the server's ``intent`` metadata) until the cloud
+#: answers with the real id. A crash in between leaves a row the reconciler resolves.
+REQUESTED = "REQUESTED"
+PENDING_PREFIX = "pending-"
 
 
 class InvalidInput(ValueError):
@@ -68,6 +74,11 @@ def roles_for(template: str, instances: int) -> list[str]:
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def servers_of(conn: Any, deployment_id: str) -> list[Any]:
+    """The deployment's server rows, oldest first."""
+    return _servers(conn, deployment_id)
 
 
 def _servers(conn: Any, deployment_id: str) -> list[Any]:
@@ -170,17 +181,51 @@ def _move(conn: Any, deployment_id: str, old: str | tuple[str, ...], new: str,
     return result.rowcount == 1
 
 
+def checkpoint(conn: Any) -> None:
+    """Commit what is recorded so far, so a process killed after this leaves its intent.
+
+    ``conn`` is the request's session or a connection outside ``engine.begin()``;
+    the next statement begins a new transaction (SQLAlchemy's autobegin).
+    """
+    conn.commit()
+
+
 def _create_servers(conn: Any, cloud: CloudClient, row: Any, roles: list[str],
                     first: int) -> None:
-    """Create one server per role; the rows are written as the cloud accepts them."""
+    """Record one intent per role (committed), then ask the cloud for each server.
+
+    Each answer replaces the intent's placeholder id with the cloud's, committed at
+    once; so whenever this process dies, every server the cloud made is findable
+    (its ``intent`` metadata names the row) and every row not yet sent is visible.
+    """
+    intents = []
     for index, role in enumerate(roles, start=first):
-        name = f"{row.name}-{role}-{index}"
-        server_id = cloud.create_server(name, row.image_id, row.flavor_id,
-                                        {"deployment_id": row.id, "role": role})
-        now = time.time()
+        placeholder, now = f"{PENDING_PREFIX}{uuid.uuid4()}", time.time()
         conn.execute(insert(db.servers).values(
-            id=server_id, deployment_id=row.id, role=role, name=name, status="BUILD",
-            fault=None, created_at=now, updated_at=now))
+            id=placeholder, deployment_id=row.id, role=role, name=f"{row.name}-{role}-{index}",
+            status=REQUESTED, fault=None, created_at=now, updated_at=now))
+        intents.append(placeholder)
+    checkpoint(conn)
+    for placeholder in intents:
+        request_server(conn, cloud, row, conn.execute(select(db.servers).where(
+            db.servers.c.id == placeholder)).one())
+        checkpoint(conn)
+
+
+def request_server(conn: Any, cloud: CloudClient, row: Any, intent: Any) -> str:
+    """Ask the cloud for the server of ``intent`` (a REQUESTED row); record its real id."""
+    server_id = cloud.create_server(intent.name, row.image_id, row.flavor_id,
+                                    {"deployment_id": row.id, "role": intent.role,
+                                     "intent": intent.id})
+    adopt(conn, intent.id, server_id, "BUILD")
+    return server_id
+
+
+def adopt(conn: Any, placeholder: str, server_id: str, status: str,
+          fault: str | None = None) -> None:
+    """The intent ``placeholder`` is the cloud's server ``server_id`` (in ``status``)."""
+    conn.execute(update(db.servers).where(db.servers.c.id == placeholder).values(
+        id=server_id, status=status, fault=fault, updated_at=time.time()))
 
 
 def create(conn: Any, cloud: CloudClient, notifier: Any, ctxt: dict, spec: dict) -> dict:
@@ -198,9 +243,19 @@ def create(conn: Any, cloud: CloudClient, notifier: Any, ctxt: dict, spec: dict)
     try:
         _create_servers(conn, cloud, row, roles_for(row.template, row.instances), 1)
     except CloudError as error:
-        _fail(conn, notifier, ctxt, row, "create", "creating",
-              f"the cloud refused a server: {error}")
+        _cloud_failed(conn, notifier, ctxt, row, "create", "creating",
+                      f"the cloud refused a server: {error}", error)
     return view(conn, get(conn, deployment_id))
+
+
+def _cloud_failed(conn: Any, notifier: Any, ctxt: dict, row: Any, action: str,
+                  old: str | tuple[str, ...], reason: str, error: CloudError) -> None:
+    """A refusal (an HTTP answer) fails the deployment; no answer at all leaves the
+    intents for the reconciler, which finds or makes the servers once the cloud is back."""
+    if error.status is None:
+        LOG.warning("deployment %s: %s; the reconciler will finish it", row.id, error)
+        return
+    _fail(conn, notifier, ctxt, row, action, old, reason)
 
 
 def _fail(conn: Any, notifier: Any, ctxt: dict, row: Any, action: str,
@@ -230,18 +285,21 @@ def scale(conn: Any, cloud: CloudClient, notifier: Any, ctxt: dict, row: Any,
         raise Conflict(f"deployment {row.id} changed state meanwhile; try again")
     conn.execute(update(db.deployments).where(db.deployments.c.id == row.id).values(
         instances=wanted))
+    checkpoint(conn)  # the intent to scale survives this process
     row = get(conn, row.id)
     notifier.info(ctxt, "deployment.update.start", payload(conn, row))
     web = [s for s in _servers(conn, row.id)
-           if s.role == "web" and s.status not in ("DELETING", "DELETED")]
+           if s.role == "web" and s.status not in ("DELETING", "DELETED", REQUESTED)]
     try:
         if wanted > len(web):
             _create_servers(conn, cloud, row, ["web"] * (wanted - len(web)),
                             len(_servers(conn, row.id)) + 1)
         for server in web[wanted:][::-1]:
             _delete_server(conn, cloud, server)
+            checkpoint(conn)
     except CloudError as error:
-        _fail(conn, notifier, ctxt, row, "update", "updating", f"scaling failed: {error}")
+        _cloud_failed(conn, notifier, ctxt, row, "update", "updating",
+                      f"scaling failed: {error}", error)
     settle(conn, notifier, row.id, ctxt)
     return view(conn, get(conn, row.id))
 
@@ -258,14 +316,17 @@ def delete(conn: Any, cloud: CloudClient, notifier: Any, ctxt: dict, row: Any) -
         return view(conn, row)
     if not _move(conn, row.id, row.state, "deleting"):
         raise Conflict(f"deployment {row.id} changed state meanwhile; try again")
+    checkpoint(conn)  # the intent to delete survives this process
     row = get(conn, row.id)
     notifier.info(ctxt, "deployment.delete.start", payload(conn, row))
     try:
         for server in _servers(conn, row.id):
-            if server.status not in ("DELETED",):
+            if server.status not in ("DELETED", REQUESTED):  # the reconciler resolves intents
                 _delete_server(conn, cloud, server)
+                checkpoint(conn)
     except CloudError as error:
-        _fail(conn, notifier, ctxt, row, "delete", "deleting", f"tear-down failed: {error}")
+        _cloud_failed(conn, notifier, ctxt, row, "delete", "deleting",
+                      f"tear-down failed: {error}", error)
     settle(conn, notifier, row.id, ctxt)
     return view(conn, get(conn, row.id))
 

@@ -11,6 +11,10 @@ A notification can arrive before the API's transaction that recorded the
 server has committed (the create request is still running): it is put back
 (``REQUEUE``) for up to ``wait_unknown`` seconds, then dropped with a log
 line (a server whose deployment never committed).
+
+Each tracker also runs a :class:`~.reconciler.Reconciler` thread, which re-reads
+the cloud for deployments busy longer than ``CLOUDAPPS_RECONCILE_AFTER`` seconds
+(whatever process died meanwhile) and deletes servers no deployment owns.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from carya.notify import REQUEUE, NotificationFilter, Notifier, deferred
 from .. import settings
 from . import db, service
 from .cloud import CloudClient, CloudError
+from .reconciler import Reconciler
 
 __all__ = ["Tracker"]
 
@@ -37,7 +42,8 @@ class Tracker:
     filter_rule = NotificationFilter(event_type=r"^compute\.instance\.")
 
     def __init__(self, engine: Any = None, notifier: Notifier | None = None,
-                 cloud: CloudClient | None = None, wait_unknown: float = 30.0):
+                 cloud: CloudClient | None = None, wait_unknown: float = 30.0,
+                 reconcile_after: float | None = None):
         self.engine = engine if engine is not None else db.engine_for(settings.db_url("deployer"))
         db.migrate(self.engine)
         self.notifier = notifier or Notifier(settings.transport_url(), service.publisher_id(),
@@ -46,6 +52,10 @@ class Tracker:
         self.wait_unknown = wait_unknown
         self._unknown: dict[str, float] = {}
         self._lock = threading.Lock()
+        after = settings.reconcile_after() if reconcile_after is None else reconcile_after
+        #: re-reads the cloud for deployments busy too long (None when turned off)
+        self.reconciler = Reconciler(self.engine, self.cloud, self.notifier,
+                                     after=after).start() if after > 0 else None
 
     def info(self, ctxt: Any, publisher_id: str, event_type: str, payload: Any,
              metadata: Any) -> Any:

@@ -33,7 +33,9 @@ async function call(method, url, body) {
   }
   let data = null;
   try { data = await resp.json(); } catch (err) { data = null; }
+  // the deployer's {"error": {"message"}}, or the alarm API's (Aodh's) error_message
   const message = data && data.error ? (data.error.message || String(data.error))
+    : data && data.error_message ? (data.error_message.faultstring || String(data.error_message))
     : `${method} ${url} failed: HTTP ${resp.status}`;
   return { ok: resp.ok, status: resp.status, body: data, message };
 }

@@ -1,0 +1,79 @@
+"""Aodh's error bodies: every 4xx/5xx leaves as ``{"error_message": {"faultstring": ...}}``.
+
+Aodh wraps its API in a middleware (``ParsableErrorMiddleware``) that turns each
+error into that document, and aodhclient reads the message from
+``error_message.faultstring`` (its exception carries it; the ``aodh`` CLI
+prints it). :class:`AodhErrors` does the same for whatever error the carya app
+or its validation produced, JSON (``{"description"}``) or WebOb's plain text.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+__all__ = ["AodhErrors", "faultstring"]
+
+
+class AodhErrors:
+    """Rewrite error responses of ``application`` into Aodh's JSON error document."""
+
+    def __init__(self, application: Callable):
+        self.application = application
+
+    def __getattr__(self, name: str) -> Any:  # the app's attributes (``engine``...)
+        return getattr(self.application, name)
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        captured: dict[str, Any] = {}
+
+        def start(status: str, headers: list, exc_info: Any = None) -> Callable:
+            if int(status[:3]) >= 400:
+                captured.update(status=status, headers=headers)
+                return lambda data: None
+            if exc_info is not None:
+                return start_response(status, headers, exc_info)
+            return start_response(status, headers)
+
+        result = self.application(environ, start)
+        if "status" not in captured:
+            return result
+        try:
+            original = b"".join(result)
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        status = captured["status"]
+        content_type = dict((k.lower(), v) for k, v in captured["headers"]).get(
+            "content-type", "")
+        body = json.dumps({"error_message": {
+            "faultcode": "Server" if status.startswith("5") else "Client",
+            "faultstring": faultstring(original, content_type) or status[4:],
+            "debuginfo": None}}).encode()
+        headers = [(k, v) for k, v in captured["headers"]
+                   if k.lower() not in ("content-type", "content-length")]
+        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        start_response(status, headers)
+        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def faultstring(body: bytes, content_type: str) -> str:
+    """The explanation inside an error body: JSON ``description``/``message``, or the
+    detail paragraph of WebOb's plain-text page (its explanation when there is none)."""
+    text = body.decode("utf-8", "replace")
+    if "json" in content_type:
+        try:
+            doc = json.loads(text)
+        except ValueError:
+            return text.strip()[:1000]
+        if isinstance(doc, dict):
+            for key in ("description", "message", "faultstring", "detail"):
+                if isinstance(doc.get(key), str):
+                    return doc[key]
+        return text.strip()[:1000]
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    if len(paragraphs) >= 3:
+        return paragraphs[-1]
+    return paragraphs[-1] if paragraphs else ""

@@ -1,0 +1,80 @@
+"""The cloud behind a real Keystone: keystonemiddleware's auth_token, password logins.
+
+Keystone is the ``keystone`` package from PyPI in its own virtualenv, bootstrapped
+on SQLite by ``python -m cloudapps keystone`` (the README's command); the cloud
+runs ``CLOUDAPPS_AUTH_STRATEGY=keystone``. Clients find the cloud in Keystone's
+catalog, log in with passwords, and Keystone's roles meet the cloud's policies.
+"""
+
+from __future__ import annotations
+
+import openstack
+import pytest
+import requests
+from cloudapps.cloud import db
+from keystoneauth1 import exceptions as ks_exc
+from novaclient import client as nova_client
+from novaclient import exceptions as nova_exc
+
+from tests.cloudapps.system.conftest import wait_until
+
+IMAGE = db.IMAGES[0]["id"]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_novaclient_logs_in_with_a_password_and_finds_the_cloud_in_the_catalog(keystone_cloud):
+    sess = keystone_cloud.session("demo", "demo-password")
+    assert sess.get_endpoint(service_type="compute", interface="public") == \
+        keystone_cloud.cloud_url
+    nova = nova_client.Client("2.1", session=sess)
+    server = nova.servers.create("ks-web", IMAGE, "1")
+    wait_until(lambda: nova.servers.get(server.id).status == "ACTIVE", 30,
+               "the server to go ACTIVE", keystone_cloud.logs)
+    shown = nova.servers.get(server.id)
+    # the identity is Keystone's: its user and project ids, not names
+    assert shown.user_id == sess.get_user_id() and shown.tenant_id == sess.get_project_id()
+    nova.servers.delete(server.id)
+
+
+def test_roles_meet_the_policies(keystone_cloud):
+    reader = nova_client.Client("2.1", session=keystone_cloud.session("viewer",
+                                                                       "viewer-password"))
+    assert reader.flavors.list()
+    assert isinstance(reader.servers.list(), list)
+    with pytest.raises(nova_exc.Forbidden, match="os_compute_api:servers:create"):
+        reader.servers.create("nope", IMAGE, "1")
+    admin = nova_client.Client("2.1", session=keystone_cloud.session("admin", "cloudapps-admin",
+                                                                      "admin"))
+    member = nova_client.Client("2.1", session=keystone_cloud.session("demo", "demo-password"))
+    mine = member.servers.create("ks-private", IMAGE, "1")
+    everyone = admin.servers.list(search_opts={"all_tenants": 1})
+    assert mine.id in [s.id for s in everyone]
+    with pytest.raises(nova_exc.Forbidden):
+        member.servers.list(search_opts={"all_tenants": 1})
+    member.servers.delete(mine)
+
+
+def test_openstacksdk_with_a_password(keystone_cloud):
+    conn = openstack.connect(auth_url=f"{keystone_cloud.keystone_url}/v3", username="demo",
+                             password="demo-password", project_name="demo",
+                             user_domain_id="default", project_domain_id="default",
+                             load_yaml_config=False, load_envvars=False)
+    assert {f.name for f in conn.compute.flavors()} >= {"m1.tiny", "m1.small"}
+    assert conn.compute.get_endpoint() == keystone_cloud.cloud_url
+
+
+def test_refusals_are_keystonemiddlewares_and_the_version_is_public(keystone_cloud):
+    version = requests.get(keystone_cloud.cloud_url, timeout=10)
+    assert version.status_code == 200 and version.json()["version"]["id"] == "v2.1"
+    refused = requests.get(f"{keystone_cloud.cloud_url}/servers",
+                           headers={"X-Auth-Token": "forged"}, timeout=10)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["title"] == "Unauthorized"
+    assert refused.headers["WWW-Authenticate"] == \
+        f'Keystone uri="{keystone_cloud.keystone_url}"'
+    assert requests.get(f"{keystone_cloud.cloud_url}/servers", timeout=10).status_code == 401
+    # a wrong password: Keystone itself refuses the login, keystoneauth says so
+    bad = nova_client.Client("2.1", session=keystone_cloud.session("demo", "wrong"))
+    with pytest.raises(ks_exc.Unauthorized, match="The request you have made requires "
+                                                  "authentication"):
+        bad.flavors.list()
