@@ -11,7 +11,7 @@ from html import escape
 from typing import Any
 
 from carya.render import BUILTIN as _builtin_renderers
-from carya.render import JinjaRenderer, JsonRenderer, MakoRenderer, Renderer, RendererFactory
+from carya.render import JinjaRenderer, JsonRenderer, MakoRenderer, Renderer
 
 __all__ = [
     "_builtin_renderers", "RendererFactory", "JsonRenderer", "MakoRenderer", "JinjaRenderer",
@@ -47,3 +47,32 @@ class ExtraNamespace:
         merged = dict(self.namespace)
         merged.update(ns)
         return merged
+
+
+class RendererFactory:
+    """Pecan's renderer registry API (``available``, ``get(name, path)``, ``extra_vars``)
+    over carya's renderer classes; applications build carya's own factory."""
+
+    def __init__(self, custom_renderers: dict | None = None, extra_vars: dict | None = None):
+        self._renderers: dict[str, Any] = {}
+        self._renderer_classes = dict(_builtin_renderers)
+        self.add_renderers(custom_renderers or {})
+        self.extra_vars = ExtraNamespace(extra_vars)
+
+    def add_renderers(self, custom_dict: dict) -> None:
+        self._renderer_classes.update(custom_dict)
+
+    def available(self, name: str) -> bool:
+        return name in self._renderer_classes
+
+    def get(self, name: str, template_path: Any) -> Any:
+        """The renderer ``name`` (built once), or None when there is no such renderer."""
+        if name not in self._renderers:
+            cls = self._renderer_classes.get(name)
+            if cls is None:
+                return None
+            self._renderers[name] = cls(template_path, self.extra_vars.namespace)
+        return self._renderers[name]
+
+    def keys(self) -> Any:
+        return self._renderer_classes.keys()
