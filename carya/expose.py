@@ -66,6 +66,13 @@ class Exposed(dict):
     def extra(self) -> Exposed:
         return self
 
+    @extra.setter
+    def extra(self, value: dict) -> None:
+        """Replace what other decorators recorded (``@expose``'s own keys stay)."""
+        for key in [k for k in self if k not in _CORE]:
+            del self[key]
+        self.update((k, v) for k, v in value.items() if k not in _CORE)
+
     def __missing__(self, key: str) -> Any:
         if key == "argspec" and self.__dict__["func"] is not None:
             # Pecan's: the signature of the function under any decorators.
@@ -77,6 +84,9 @@ class Exposed(dict):
 
     def __eq__(self, other: object) -> bool:
         return self is other
+
+
+_CORE = frozenset(Exposed().keys())
 
 
 def innermost(func: Any) -> Any:
