@@ -167,6 +167,8 @@ def expose(
         _check_route_segment(route)
 
     def decorate(func: F) -> F:
+        if generic and getattr(func, "__name__", "") in _SPECIAL:
+            raise ValueError(f"{func.__name__} cannot be a generic controller")
         if route is not None and getattr(func, "__name__", "") in _SPECIAL:
             raise ValueError(
                 f"{func.__name__} is a special method in pecan and cannot be used in "

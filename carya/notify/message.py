@@ -19,6 +19,7 @@ format, driver ``messaging``) are accepted on the way in.
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import uuid
@@ -52,6 +53,14 @@ _CONTEXT_PREFIX = "_context_"
 _PREFIX_LEN = len(_CONTEXT_PREFIX)
 _SECRET_NAMES = frozenset({"password", "secret", "token", "auth_token_info", "passwd"})
 _SECRET_SUFFIXES = ("_token", "_password", "_secret")
+
+
+def _wire(obj: Any) -> Any:
+    """carya's JSON rules, with ISO 8601 dates (the notification wire format; carya's
+    HTTP JSON writes them as Pecan does, ``str()``)."""
+    if isinstance(obj, (datetime.date, datetime.time)):
+        return obj.isoformat()
+    return jsonify(obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +162,7 @@ def encode(note: Notification) -> bytes:
     for key, value in note.context.items():
         inner[_CONTEXT_PREFIX + key] = value
     try:
-        text = json.dumps(inner, default=jsonify, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(inner, default=_wire, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as error:
         raise _encode_error(note, error) from None
     envelope = json.dumps({_VERSION_KEY: ENVELOPE_VERSION, _MESSAGE_KEY: text})
@@ -162,7 +171,7 @@ def encode(note: Notification) -> bytes:
 
 def _encode_error(note: Notification, error: Exception) -> PayloadError:
     try:
-        json.dumps(note.payload, default=jsonify, allow_nan=False)
+        json.dumps(note.payload, default=_wire, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         what = "payload"
     else:

@@ -18,7 +18,31 @@ __all__ = [
     "Renderer", "format_line_context", "ExtraNamespace", "error_formatters",
 ]
 
-error_formatters: list = []
+
+
+def format_mako_error(exc_value: BaseException) -> str | None:
+    """Mako's own HTML report of a template error, else None."""
+    try:
+        from mako import exceptions
+    except ImportError:  # pragma: no cover - Mako is optional
+        return None
+    if isinstance(exc_value, (exceptions.CompileException, exceptions.SyntaxException)):
+        return exceptions.html_error_template().render(full=False, css=False)
+    return None
+
+
+def format_jinja_error(exc_value: BaseException) -> str | None:
+    """The template lines around a Jinja2 syntax error, else None."""
+    try:
+        from jinja2.exceptions import TemplateSyntaxError
+    except ImportError:  # pragma: no cover - Jinja2 is optional
+        return None
+    if isinstance(exc_value, TemplateSyntaxError) and exc_value.filename:
+        return format_line_context(exc_value.filename, exc_value.lineno)
+    return None
+
+
+error_formatters: list = [format_mako_error, format_jinja_error]
 
 
 def format_line_context(filename: str, lineno: int, context: int = 10) -> str:
