@@ -66,6 +66,11 @@ class Config:
                     f"{self._where()}: {key!r} is not a valid Python identifier, consider "
                     "using the '__force_dict__' key if requiring a native dictionary"
                 )
+            existing = self._values.get(key)
+            if isinstance(existing, Config) and isinstance(value, (Mapping, Config)) \
+                    and not (isinstance(value, Mapping) and value.get("__force_dict__")):
+                existing.update(value)  # update merges sections; assignment replaces them
+                continue
             self._values[key] = self._wrap(key, value)
 
     def _wrap(self, key: str, value: Any) -> Any:
@@ -75,10 +80,6 @@ class Config:
         if isinstance(value, Mapping):
             if value.get("__force_dict__"):
                 return {k: self._interpolate(v) for k, v in value.items() if k != "__force_dict__"}
-            existing = self._values.get(key)
-            if isinstance(existing, Config):
-                existing.update(value)
-                return existing
             return Config(value, self._filename, prefix=name + ".")
         return self._interpolate(value)
 
@@ -142,8 +143,10 @@ class Config:
             out_key = f"{prefix}{key}" if prefix else key
             if isinstance(value, Config):
                 out[out_key] = value.to_dict(prefix)
-            else:
+            elif isinstance(value, (list, dict, set)):
                 out[out_key] = copy.copy(value)
+            else:
+                out[out_key] = value  # objects (a logging stream...) are shared, not copied
         return out
 
     def empty(self) -> None:

@@ -25,19 +25,22 @@ def transactional(ignore_redirects: bool = True) -> Callable[[F], F]:
     the class exposes.
     """
 
-    def mark(func: Any) -> None:
+    def mark(func: Any, keep_own: bool) -> None:
         extra = _info_for(func).extra
         extra["transactional"] = True
-        extra["transactional_ignore_redirects"] = ignore_redirects
+        if keep_own:  # a method's own @transactional(...) wins over its class's
+            extra.setdefault("transactional_ignore_redirects", ignore_redirects)
+        else:
+            extra["transactional_ignore_redirects"] = ignore_redirects
 
     def decorate(obj: F) -> F:
         if isinstance(obj, type):
             for name in dir(obj):
                 member = getattr(obj, name, None)
                 if is_exposed(member):
-                    mark(getattr(member, "__func__", member))
+                    mark(getattr(member, "__func__", member), keep_own=True)
         else:
-            mark(obj)
+            mark(obj, keep_own=False)
         return obj
 
     return decorate

@@ -7,6 +7,7 @@ record on the function; the router turns it into a
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -19,39 +20,102 @@ JSON = "application/json"
 HTML = "text/html"
 
 
-class Exposed:
-    """What ``@expose`` learned about one function.
+def _key(name: str) -> property:
+    """An attribute of :class:`Exposed` kept under ``name`` in the dict itself."""
+    return property(lambda self: self[name], lambda self, value: self.__setitem__(name, value))
 
-    ``content_types`` maps a content type to the template that renders it
-    (``None`` for a body the function returns itself, ``'json'`` for JSON).
-    ``generic_handlers`` maps an HTTP method to the function that answers it,
-    for ``expose(generic=True)`` functions; ``'DEFAULT'`` is the function itself.
+
+class Exposed(dict):
+    """What ``@expose`` learned about one function: Pecan's ``func._pecan`` dict.
+
+    It is a dict with Pecan's keys, because Pecan-era code (WSME's adapter,
+    ``pecan.util._cfg``) reads and writes it, and it has attributes for
+    carya's own code. ``content_types`` maps a content type to the template
+    that renders it (``None`` for a body the function returns itself,
+    ``'json'`` for JSON). ``generic_handlers`` maps an HTTP method to the
+    function that answers it, for ``expose(generic=True)`` functions;
+    ``'DEFAULT'`` is the function itself. Other decorators (secure,
+    transactional, validators...) record their facts as further keys
+    (``extra`` is the dict itself).
     """
 
-    __slots__ = (
-        "exposed",
-        "content_types",
-        "content_type",
-        "explicit_content_type",
-        "generic",
-        "generic_handlers",
-        "is_generic_handler",
-        "route",
-        "extra",
-    )
+    exposed = _key("exposed")
+    content_types = _key("content_types")
+    content_type = _key("content_type")
+    explicit_content_type = _key("explicit_content_type")
+    generic = _key("generic")
+    generic_handlers = _key("generic_handlers")
+    is_generic_handler = _key("generic_handler")
+    route = _key("route")
 
     def __init__(self) -> None:
-        # False while only other decorators (secure, transactional) recorded facts.
-        self.exposed = False
-        self.content_types: dict[str, str | None] = {}
-        self.content_type: str | None = None
-        self.explicit_content_type = False
-        self.generic = False
-        self.generic_handlers: dict[str, Callable[..., Any]] = {}
-        self.is_generic_handler = False
-        self.route: str | None = None
-        # Room for other decorators (secure, transactional, validators...).
-        self.extra: dict[str, Any] = {}
+        super().__init__(
+            # False while only other decorators (secure, transactional) recorded facts.
+            exposed=False,
+            content_types={},
+            content_type=None,
+            explicit_content_type=False,
+            generic=False,
+            generic_handlers={},
+            generic_handler=False,
+            route=None,
+        )
+        self.__dict__["func"] = None
+
+    @property
+    def extra(self) -> Exposed:
+        return self
+
+    @extra.setter
+    def extra(self, value: dict) -> None:
+        """Replace what other decorators recorded (``@expose``'s own keys stay)."""
+        for key in [k for k in self if k not in _CORE]:
+            del self[key]
+        self.update((k, v) for k, v in value.items() if k not in _CORE)
+
+    def __missing__(self, key: str) -> Any:
+        if key == "argspec" and self.__dict__["func"] is not None:
+            # Pecan's: the signature of the function under any decorators.
+            return inspect.getfullargspec(innermost(self.__dict__["func"]))
+        raise KeyError(key)
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+_CORE = frozenset(Exposed().keys())
+
+
+def innermost(func: Any) -> Any:
+    """The function under decorators: the one whose first parameter is ``self``.
+
+    Follows ``__wrapped__`` and, for decorators that do not set it, the
+    functions a wrapper closes over (Pecan's ``util.getargspec`` rule).
+    """
+    seen = 0
+    while seen < 32:
+        seen += 1
+        func = getattr(func, "__func__", func)
+        code = getattr(func, "__code__", None)
+        if code is not None and code.co_argcount and code.co_varnames[0] == "self":
+            return func
+        wrapped = getattr(func, "__wrapped__", None)
+        if wrapped is not None:
+            func = wrapped
+            continue
+        cells = [
+            c.cell_contents for c in (getattr(func, "__closure__", None) or ())
+            if callable(getattr(c, "cell_contents", None))
+            and hasattr(c.cell_contents, "__code__")
+        ]
+        if not cells:
+            return func
+        cells.sort(key=lambda fn: "self" in fn.__code__.co_varnames, reverse=True)
+        func = cells[0]
+    return func
 
 
 def exposed_info(func: Any) -> Exposed | None:
@@ -68,8 +132,9 @@ def _info_for(func: Any) -> Exposed:
     info = getattr(func, "_carya", None)
     if not isinstance(info, Exposed):
         info = Exposed()
+        info.__dict__["func"] = func
         func._carya = info
-        func._pecan = info  # some Pecan-era code looks for this name
+        func._pecan = info  # Pecan's name: the same dict
     return info
 
 
@@ -102,6 +167,8 @@ def expose(
         _check_route_segment(route)
 
     def decorate(func: F) -> F:
+        if generic and getattr(func, "__name__", "") in _SPECIAL:
+            raise ValueError(f"{func.__name__} cannot be a generic controller")
         if route is not None and getattr(func, "__name__", "") in _SPECIAL:
             raise ValueError(
                 f"{func.__name__} is a special method in pecan and cannot be used in "

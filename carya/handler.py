@@ -180,8 +180,14 @@ class Handler:
             self.binder = Binder(func, max(leading - 1, 0))
             self.func = _drop_controller(func)
         else:
-            self.binder = Binder(func, leading)
-            self.func = func
+            try:
+                self.binder = Binder(func, leading)
+                self.func = func
+            except TypeError as error:
+                # Explicit mode and no (req, resp) parameters: Pecan's TypeError, when
+                # the handler is called, so the rest of the application still serves.
+                self.binder = Binder(func, min(leading, _positional_count(func)))
+                self.func = _refuse(error)
         self.info = info
         self.templates = dict(info.content_types)
         self.content_types = {
@@ -215,6 +221,18 @@ class Handler:
 
     def __repr__(self) -> str:
         return f"<Handler {self.name}>"
+
+
+def _positional_count(func: Callable[..., Any]) -> int:
+    params = inspect.signature(func).parameters.values()
+    return sum(1 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+
+
+def _refuse(error: TypeError) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        raise TypeError(str(error))
+
+    return call
 
 
 def _drop_controller(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -210,6 +210,12 @@ class RequestViewerHook(PecanHook):
             for name, value in report:
                 state.response.headers[f"X-Pecan-{name}"] = str(value)
 
+    @staticmethod
+    def format_hooks(hooks: Iterable[Any]) -> list[str]:
+        """Hook class names from hook objects or their reprs (``<pkg.Hook object at ...>``)."""
+        names = [str(h).split()[0].strip("<") for h in hooks]
+        return [n.split(".")[-1] for n in names if "." in n]
+
     def _value(self, state: Any, name: str) -> Any:
         try:
             if name == "controller":

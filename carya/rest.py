@@ -20,9 +20,17 @@ class RestController:
 
     _custom_actions: ClassVar[dict[str, list[str]]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        for name, value in vars(cls).items():
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if "_carya_checked" not in cls.__dict__:
+            _refuse_routes(cls)
+            cls._carya_checked = True
+        return super().__new__(cls)
+
+
+def _refuse_routes(cls: type) -> None:
+    """``expose(route=...)`` has no meaning on a RestController (Pecan's ValueError)."""
+    for klass in cls.__mro__:
+        for name, value in vars(klass).items():
             info = exposed_info(value)
             if info is not None and info.route is not None:
                 raise ValueError(

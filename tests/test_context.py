@@ -72,14 +72,25 @@ def test_explicit_mode_rest_controller(explicit):
     assert resp.json == {"id": "9", "path": "/things/9"}
 
 
-def test_explicit_mode_rejects_short_signature():
-    class Bad:
+def test_explicit_mode_short_signature_fails_when_called():
+    """Pecan's rule: a handler without (req, resp) in explicit mode is a TypeError
+    when it is called; the rest of the application still serves."""
+    class Root:
         @expose()
-        def index(self):
+        def index(self, req, resp):
+            return "ok"
+
+        @expose()
+        def bad(self):
             return ""
 
+    app = make_app(Root(), use_context_locals=False)
+    resp = TestApp(app).get("/bad", expect_errors=True)
+    assert resp.status_int == 500
+    assert TestApp(app).get("/").text == "ok"
+    pecan_style = make_app(Root(), use_context_locals=False, propagate_exceptions=True)
     with pytest.raises(TypeError, match="leading argument"):
-        make_app(Bad(), use_context_locals=False)
+        TestApp(pecan_style).get("/bad")
 
 
 def test_state_is_isolated_between_threads(client):

@@ -253,10 +253,10 @@ class MapperRouter:
         return NotFound()
 
     def authorize(self, handler: Handler, node: ApiNode) -> None:
-        if node.guard is not None and not handler_unlocked(handler.func):
-            run_check(node.guard, node.obj)
         if handler.secured is not None:
-            run_check(handler.secured, node.obj)
+            run_check(handler.secured, node.obj)  # replaces the controller's (Pecan's rule)
+        elif node.guard is not None and not handler_unlocked(handler.func):
+            run_check(node.guard, node.obj)
 
     # --- inspection (``carya routes``) -----------------------------------------------------
 

@@ -55,6 +55,14 @@ _SECRET_NAMES = frozenset({"password", "secret", "token", "auth_token_info", "pa
 _SECRET_SUFFIXES = ("_token", "_password", "_secret")
 
 
+def _wire(obj: Any) -> Any:
+    """carya's JSON rules, with ISO 8601 dates (the notification wire format; carya's
+    HTTP JSON writes them as Pecan does, ``str()``)."""
+    if isinstance(obj, (datetime.date, datetime.time)):
+        return obj.isoformat()
+    return jsonify(obj)
+
+
 @dataclass(frozen=True, slots=True)
 class Notification:
     """One notification, decoded. ``priority`` is lower-case."""
@@ -154,25 +162,16 @@ def encode(note: Notification) -> bytes:
     for key, value in note.context.items():
         inner[_CONTEXT_PREFIX + key] = value
     try:
-        text = json.dumps(inner, default=_wire_default, allow_nan=False, separators=(",", ":"))
+        text = json.dumps(inner, default=_wire, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError, RecursionError) as error:
         raise _encode_error(note, error) from None
     envelope = json.dumps({_VERSION_KEY: ENVELOPE_VERSION, _MESSAGE_KEY: text})
     return envelope.encode(CONTENT_ENCODING)
 
 
-def _wire_default(obj: Any) -> Any:
-    """Values the JSON encoder does not know: dates as ISO 8601 (what oslo's consumers
-    parse), everything else by carya's :func:`~carya.jsonify.jsonify` rules. The web
-    side writes dates in Pecan's ``str()`` format; the wire format does not follow it."""
-    if isinstance(obj, (datetime.date, datetime.time)):
-        return obj.isoformat()
-    return jsonify(obj)
-
-
 def _encode_error(note: Notification, error: Exception) -> PayloadError:
     try:
-        json.dumps(note.payload, default=_wire_default, allow_nan=False)
+        json.dumps(note.payload, default=_wire, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         what = "payload"
     else:

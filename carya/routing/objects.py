@@ -315,10 +315,11 @@ class Router:
 
     def authorize(self, handler: Handler, node: Node) -> None:
         """Run the checks that guard ``handler`` on ``node`` (after routing)."""
-        if node.guard is not None and not handler_unlocked(handler.func):
-            run_check(node.guard, node.obj)
         if handler.secured is not None:
+            # A handler's own @secure check replaces its SecureController's (Pecan's rule).
             run_check(handler.secured, node.obj)
+        elif node.guard is not None and not handler_unlocked(handler.func):
+            run_check(node.guard, node.obj)
 
 
 def _static_ok(target: Target) -> bool:

@@ -74,6 +74,8 @@ def route_rest(router: Router, node: Node, remainder: list[str], w: Walk) -> Fou
         looked = _lookup(router, node, remainder, w)
         if looked is not None:
             return looked
+        if node.spec.default is not None:
+            return node.spec.default, node, remainder  # nothing else answers: _default
         if isinstance(error, MethodNotAllowed) and spec.allow:
             error.allow = spec.allow
         elif isinstance(error, exc.HTTPMethodNotAllowed) and spec.allow:

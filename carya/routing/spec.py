@@ -108,8 +108,8 @@ class ControllerSpec:
         renamed: set[str] = set()
         for name, value, static in _class_members(cls):
             info = exposed_info(value)
-            if info is None:
-                continue
+            if info is None or name in _ROUTERS:
+                continue  # _lookup/_route route, they are never called as handlers
             target = build_target(value, renderers, leading, static)
             if target is None:
                 continue
@@ -165,6 +165,9 @@ class ControllerSpec:
 
     def target_for(self, func: Any) -> Target | None:
         return self.targets_by_func.get(getattr(func, "__func__", func))
+
+
+_ROUTERS = ("_lookup", "_route")
 
 
 def class_hooks(cls: type) -> tuple:

@@ -187,7 +187,7 @@ def test_catalog_under_mod_wsgi_express(port, workdir):
         status, _, body = server.request(
             "POST", "/basemethod/", "hello=world",
             {"Content-Type": "application/x-www-form-urlencoded"})
-        assert (status, body) == (200, '{"hello":"world"}')
+        assert (status, body) == (200, '{"hello": "world"}')
         status, _, body = server.get("/no/such/page")
         assert status == 404 and "Error 404" in body
         status, headers, _ = server.request("DELETE", "/my_restcontroller/13579")

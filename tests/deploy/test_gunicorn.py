@@ -35,7 +35,7 @@ def test_catalog_under_gunicorn_gthread(port, workdir):
         status, _, body = server.request(
             "POST", "/basemethod/", "hello=world",
             {"Content-Type": "application/x-www-form-urlencoded"})
-        assert (status, body) == (200, '{"hello":"world"}')
+        assert (status, body) == (200, '{"hello": "world"}')
         status, _, body = server.get("/no/such/page")
         assert status == 404 and "Error 404" in body
         status, data = bad_chunked_post(port)

@@ -58,7 +58,7 @@ def test_catalog_over_http_with_keep_alive(port, workdir):
         status, _, body = server.request(
             "POST", "/basemethod/", "hello=world",
             {"Content-Type": "application/x-www-form-urlencoded"})
-        assert (status, body) == (200, '{"hello":"world"}')
+        assert (status, body) == (200, '{"hello": "world"}')
     assert server.returncode == 0
     out = server.output()
     assert f"serving on http://127.0.0.1:{port}/ (workers=2, threads=8)" in out

@@ -8,12 +8,13 @@ carya's own ``make_app`` answers 500 itself.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import carya.app
 from carya.app import App, override_template
 from carya.context import Request, Response, request, response, state
-from carya.deploy import load_app
+from carya.deploy import load_app as _load_app
 from carya.errors import abort, redirect
 from carya.render import render
 
@@ -40,6 +41,15 @@ class Pecan(App):
             guess_content_type_from_ext=guess_content_type_from_ext,
             request_cls=request_cls, response_cls=response_cls, **kw,
         )
+
+
+def load_app(config: Any, **kwargs: Any) -> Any:
+    """Pecan's ``load_app``: a config path that is not a file is a ``RuntimeError``."""
+    if isinstance(config, str):
+        path = os.path.abspath(os.path.expanduser(config))
+        if not os.path.isfile(path):
+            raise RuntimeError(f"`{path}` is not a file.")
+    return _load_app(config, **kwargs)
 
 
 PecanBase = Pecan
