@@ -17,6 +17,7 @@ from typing import Any
 
 __all__ = [
     "Config",
+    "ConfigDict",
     "ConfigError",
     "conf_from_file",
     "conf_from_dict",
@@ -45,6 +46,16 @@ class ConfigError(ValueError):
     """A configuration file or value is wrong; the message names where."""
 
 
+class ConfigDict(dict):
+    """A dict a config asked to keep as a dict (``'__force_dict__': True``).
+
+    The type remembers the request, so copying a config into another
+    (``Config(dict(conf))``, ``set_config(conf.to_dict())``) keeps it a dict
+    instead of checking its keys (``404``...) as attribute names again; Pecan
+    has the same class for the same reason.
+    """
+
+
 class Config:
     """Nested configuration with attribute and item access."""
 
@@ -68,6 +79,7 @@ class Config:
                 )
             existing = self._values.get(key)
             if isinstance(existing, Config) and isinstance(value, (Mapping, Config)) \
+                    and not isinstance(value, ConfigDict) \
                     and not (isinstance(value, Mapping) and value.get("__force_dict__")):
                 existing.update(value)  # update merges sections; assignment replaces them
                 continue
@@ -77,9 +89,13 @@ class Config:
         name = f"{self._prefix}{key}"
         if isinstance(value, Config):
             value = value.to_dict()
+        if isinstance(value, ConfigDict):
+            return value
         if isinstance(value, Mapping):
             if value.get("__force_dict__"):
-                return {k: self._interpolate(v) for k, v in value.items() if k != "__force_dict__"}
+                return ConfigDict(
+                    (k, self._interpolate(v)) for k, v in value.items() if k != "__force_dict__"
+                )
             return Config(value, self._filename, prefix=name + ".")
         return self._interpolate(value)
 

@@ -78,6 +78,18 @@ def test_set_config_updates_global_conf():
     assert carya.conf.extra.k == "v"
 
 
+def test_forced_dict_survives_copying_the_config():
+    """Designate copies its loaded config (``dict(conf)``) and sets it again."""
+    loaded = conf_from_dict({"app": {"root": "x.Root",
+                                     "errors": {404: "/errors/404", "__force_dict__": True}}})
+    assert loaded.app.errors == {404: "/errors/404"}
+    copied = dict(loaded)
+    copied["app"]["debug"] = True
+    conf = set_config(copied, overwrite=True)
+    assert conf.app.errors == {404: "/errors/404"} and conf.app.debug is True
+    assert set_config(conf.to_dict(), overwrite=True).app.errors[404] == "/errors/404"
+
+
 def test_deploy_builds_app_from_root(tmp_path):
     path = write(tmp_path, """
         app = {'root': 'catalog.controllers.root.RootController',

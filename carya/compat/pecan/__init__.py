@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from carya.compat.alias import install, installed, uninstall
 
-from . import middleware
+from . import middleware, templating, util  # noqa: F401 - pecan.templating, as in Pecan
 from .configuration import Config, set_config
 from .core import (
     Pecan,

@@ -15,14 +15,13 @@ import os
 from typing import Any
 
 from carya import configuration as _carya
-from carya.configuration import Config
+from carya.configuration import Config, ConfigDict
 
 __all__ = [
     "Config", "ConfigDict", "DEFAULT", "conf_from_file", "conf_from_dict", "initconf",
     "set_config", "get_conf_path_from_env",
 ]
 
-ConfigDict = dict
 
 DEFAULT: dict[str, Any] = {
     "server": {"port": "8080", "host": "0.0.0.0"},

@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 import carya.app
+from carya import configuration as _carya_conf
 from carya.app import App, override_template
 from carya.context import Request, Response, request, response, state
 from carya.deploy import load_app as _load_app
@@ -57,6 +58,15 @@ ExplicitPecan = Pecan
 
 
 def make_app(root: Any, **kw: Any) -> Any:
-    """Pecan's ``make_app``: carya's, building a :class:`Pecan`."""
+    """Pecan's ``make_app``: carya's, building a :class:`Pecan`.
+
+    As in Pecan, ``errors`` defaults to the configuration's ``app.errors``
+    (Designate sets its error pages there, then calls ``make_app`` without them).
+    """
     kw.setdefault("propagate_exceptions", True)
+    if "errors" not in kw:
+        app_conf = _carya_conf._runtime_conf.get("app")
+        errors = app_conf.get("errors") if app_conf is not None else None
+        if errors:
+            kw["errors"] = errors
     return carya.app.make_app(root, **kw)
