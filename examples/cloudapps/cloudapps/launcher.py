@@ -5,8 +5,12 @@ server, the compute worker, the deployer's tracker, the alarm evaluator) as
 children, each in its own session with its output in ``$STATE_DIR/log/``. It
 waits (bounded) until the three APIs answer HTTP, prints the GUI's URL, then
 supervises: SIGTERM or SIGINT (Ctrl-C) is passed on to every child as SIGTERM
-(graceful for all of them), and a child that exits on its own stops the rest
-and makes the launcher exit non-zero naming it. Each child also gets SIGTERM
+(graceful for all of them). A child that exits on its own while the system runs
+is restarted after a backoff (0.5 s, doubling to 30 s; back to 0.5 s once it has
+run a minute), and the launcher says so with the end of its log; a child that
+keeps dying (:data:`MAX_QUICK_RESTARTS` times without a minute of life) stops the
+system with a non-zero exit naming it, as does any death at start-up (a
+configuration error, which restarting would not fix). Each child also gets SIGTERM
 from the kernel if the launcher itself dies (``PR_SET_PDEATHSIG``), so even a
 ``kill -9`` of the launcher leaves no orphans.
 
@@ -37,6 +41,10 @@ __all__ = ["ETC", "Child", "LaunchError", "Ports", "System", "environment", "pro
 #: The per-service config files (``etc/<service>/...``) beside the package.
 ETC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "etc")
 _PR_SET_PDEATHSIG = 1
+#: Restart backoff: first delay, cap, and how long a child must live to reset it.
+BACKOFF_FIRST, BACKOFF_MAX, STABLE_AFTER = 0.5, 30.0, 60.0
+#: Restarts in a row without STABLE_AFTER seconds of life before the launcher gives up.
+MAX_QUICK_RESTARTS = 8
 
 
 class LaunchError(RuntimeError):
@@ -141,6 +149,15 @@ def tail(path: str, lines: int = 25) -> str:
         return f"(cannot read {path}: {error.strerror})"
 
 
+def _kill_group(pgid: int) -> None:
+    """SIGKILL what is left of a dead child's process group (its session)."""
+    for pid in _group_members(pgid):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def _group_members(pgid: int) -> list[int]:
     """Live processes (not zombies) of process group ``pgid``, from /proc."""
     members = []
@@ -167,6 +184,10 @@ class System:
         self.log_dir = log_dir
         self.cwd = cwd
         self.procs: dict[str, subprocess.Popen] = {}
+        self.started_at: dict[str, float] = {}
+        self.quick_restarts: dict[str, int] = {}
+        self.restart_at: dict[str, float] = {}
+        self.restarts: dict[str, int] = {}
 
     def log_path(self, child: Child) -> str:
         return os.path.join(self.log_dir, child.log_name)
@@ -183,15 +204,44 @@ class System:
                 child.argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=_die_with_parent)
         self.procs[child.name] = proc
+        self.started_at[child.name] = time.monotonic()
         return proc
 
     def dead(self) -> Child | None:
-        """The first child that has exited, if any."""
+        """The first child that has exited (and is not waiting for its restart), if any."""
         for child in self.children:
             proc = self.procs.get(child.name)
-            if proc is not None and proc.poll() is not None:
+            if proc is not None and proc.poll() is not None and \
+                    child.name not in self.restart_at:
                 return child
         return None
+
+    def schedule_restart(self, child: Child) -> float:
+        """Plan ``child``'s restart; the delay. Raises LaunchError if it keeps dying."""
+        proc = self.procs[child.name]
+        _kill_group(proc.pid)  # what it forked (gunicorn workers) must not hold its port
+        lived = time.monotonic() - self.started_at.get(child.name, 0.0)
+        quick = 0 if lived >= STABLE_AFTER else self.quick_restarts.get(child.name, 0) + 1
+        if quick > MAX_QUICK_RESTARTS:
+            raise LaunchError(self.death_report(
+                child, f"while running, {quick - 1} restarts in a row without a minute of "
+                "life; giving up"))
+        self.quick_restarts[child.name] = quick
+        delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2 ** max(0, quick - 1))
+        self.restart_at[child.name] = time.monotonic() + delay
+        return delay
+
+    def due_restarts(self) -> list[Child]:
+        """Restart every child whose backoff is over; the ones restarted."""
+        now, done = time.monotonic(), []
+        for child in self.children:
+            when = self.restart_at.get(child.name)
+            if when is not None and now >= when:
+                del self.restart_at[child.name]
+                self.start_child(child)
+                self.restarts[child.name] = self.restarts.get(child.name, 0) + 1
+                done.append(child)
+        return done
 
     def death_report(self, child: Child, when: str) -> str:
         proc = self.procs[child.name]
@@ -256,7 +306,8 @@ class System:
 
 def up(state_dir: str = "var", base_port: int | None = None, timeout: float = 60.0,
        stop_timeout: float = 30.0, out=None) -> int:
-    """Run the system until SIGTERM/SIGINT; 0 after a clean stop, 1 if a process died."""
+    """Run the system until SIGTERM/SIGINT; 0 after a clean stop, 1 if a process died at
+    start-up or kept dying (one that dies while running is restarted)."""
     out = out or sys.stdout
     ports = Ports.from_base(base_port)
     state_dir = os.path.abspath(state_dir)
@@ -285,8 +336,13 @@ def up(state_dir: str = "var", base_port: int | None = None, timeout: float = 60
             say(f"state in {state_dir}")
             say(f"up. Open the GUI at http://127.0.0.1:{ports.deployer}/ (Ctrl-C stops)")
         while not stopping.wait(0.2):
-            if (child := system.dead()) is not None:
-                raise LaunchError(system.death_report(child, "while running"))
+            while (child := system.dead()) is not None:
+                delay = system.schedule_restart(child)
+                say(f"{system.death_report(child, 'while running')}")
+                say(f"restarting {child.name} in {delay:g}s "
+                    f"(restart {system.restarts.get(child.name, 0) + 1})")
+            for child in system.due_restarts():
+                say(f"{child.name} restarted: pid {system.procs[child.name].pid}")
         say("stopping")
     except LaunchError as error:
         print(f"cloudapps: FAILED: {error}", file=sys.stderr, flush=True)

@@ -190,6 +190,9 @@ def test_unknown_alarm_is_404_everywhere(api):
     for path in ("/v2/alarms/nope", "/v2/alarms/nope/state", "/v2/alarms/nope/history"):
         res = api.get(path, headers=JSON, status=404)
         assert "nope" in fault(res)
+        for accept in ("*/*", "text/html"):  # curl's, a browser's: still Aodh's JSON error
+            res = api.get(path, headers={"Accept": accept}, status=404)
+            assert fault(res) == "Alarm nope not found"
     api.put_json("/v2/alarms/nope", alarm_body(), headers=JSON, status=404)
     api.put_json("/v2/alarms/nope/state", "ok", headers=JSON, status=404)
 

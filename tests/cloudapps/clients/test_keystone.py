@@ -8,6 +8,10 @@ catalog, log in with passwords, and Keystone's roles meet the cloud's policies.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import openstack
 import pytest
 import requests
@@ -78,3 +82,23 @@ def test_refusals_are_keystonemiddlewares_and_the_version_is_public(keystone_clo
     with pytest.raises(ks_exc.Unauthorized, match="The request you have made requires "
                                                   "authentication"):
         bad.flavors.list()
+
+
+def nova_cli(keystone_cloud, *args: str) -> subprocess.CompletedProcess:
+    """The ``nova`` CLI as a Keystone user runs it (``OS_*`` variables, password login)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env.update(OS_AUTH_URL=f"{keystone_cloud.keystone_url}/v3", OS_USERNAME="demo",
+               OS_PASSWORD="demo-password", OS_PROJECT_NAME="demo",
+               OS_USER_DOMAIN_ID="default", OS_PROJECT_DOMAIN_ID="default")
+    return subprocess.run([os.path.join(os.path.dirname(sys.executable), "nova"), *args],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def test_the_nova_cli_negotiates_its_version(keystone_cloud):
+    listed = nova_cli(keystone_cloud, "flavor-list")
+    assert listed.returncode == 0 and "m1.tiny" in listed.stdout, listed
+    version = nova_cli(keystone_cloud, "version-list")
+    assert version.returncode == 0 and "2.2" in version.stdout, version
+    too_new = nova_cli(keystone_cloud, "--os-compute-api-version", "2.60", "list")
+    assert too_new.returncode != 0
+    assert "The specified version isn't supported by server" in too_new.stderr, too_new

@@ -61,7 +61,8 @@ def system(cloud):
         recorder = Recorder()
         watch = Listener(transport, ["notifications"], [recorder], pool="test-watch").start()
         tracker = Listener(transport, ["notifications"],
-                           [Tracker(db.engine_for(os.environ["CLOUDAPPS_DEPLOYER_DB"]))],
+                           [Tracker(db.engine_for(os.environ["CLOUDAPPS_DEPLOYER_DB"]),
+                                    reconcile_after=0)],
                            pool="deployer").start()
         try:
             yield webtest.TestApp(app), recorder, CloudClient(cloud.url, project="cloudapps")

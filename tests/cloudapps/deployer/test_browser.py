@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 
@@ -75,6 +76,7 @@ def browser():
     profile = tempfile.mkdtemp(prefix="carya-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for the tests
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync",
@@ -229,3 +231,112 @@ def test_a_failing_deployment_fires_an_event_alarm_the_gui_shows_with_its_histor
     browser.execute_script("document.getElementById('alarms-title').scrollIntoView()")
     os.makedirs(ARTIFACTS, exist_ok=True)
     assert browser.save_screenshot(os.path.join(ARTIFACTS, "gui-alarm.png"))
+
+
+#: The page's state read in one script run (the lists re-render every 1-3 s).
+PAGE_SNAPSHOT = """
+const flavor = document.getElementById("flavor");
+const main = document.querySelector("main").getBoundingClientRect();
+const chosen = flavor.options[flavor.selectedIndex];
+return {flavor: chosen ? chosen.text : null,
+        main_width: main.width, window_width: document.documentElement.clientWidth,
+        rows: [...document.querySelectorAll("tr[data-testid=deployment]")].map(
+          (r) => [r.dataset.name, r.dataset.state]),
+        deleted_count: document.getElementById("deleted-count").textContent,
+        alarms: [...document.querySelectorAll("li[data-testid=alarm]")].map((a) => ({
+          id: a.dataset.id, name: a.dataset.name, state: a.dataset.state,
+          rule: a.querySelector("[data-testid=alarm-rule]").textContent}))};
+"""
+
+
+def page(driver) -> dict:
+    return driver.execute_script(PAGE_SNAPSHOT)
+
+
+def gui_alarm(driver, name):
+    return next((a for a in page(driver)["alarms"] if a["name"] == name), None)
+
+
+def click(driver, selector: str) -> None:
+    """Find and click in one script run (no element handle to go stale)."""
+    assert driver.execute_script(
+        "const n = document.querySelector(arguments[0]); if (n) n.click(); return !!n;",
+        selector), selector
+
+
+def fill(driver, element_id: str, text: str) -> None:
+    field = driver.find_element(By.ID, element_id)
+    field.clear()
+    field.send_keys(text)
+
+
+def test_the_gui_as_a_user_expects_it(gui_with_alarms, browser):
+    """Good default flavor, full width, no console errors, deleted deployments hidden,
+    alarms created, edited (the whole document PUT) and deleted from the GUI."""
+    gui_url, alarms_url = gui_with_alarms
+    browser.get(gui_url)
+    browser.get_log("browser")  # start from a clean console
+    wait = WebDriverWait(browser, 30, poll_frequency=0.2)
+    wait.until(lambda d: len(Select(d.find_element(By.ID, "flavor")).options) >= 4)
+    shown = page(browser)
+    assert shown["flavor"].startswith("m1.tiny"), shown["flavor"]
+    assert shown["main_width"] >= shown["window_width"] - 5, shown
+
+    # an alarm made in the GUI: event type, a query on the payload, the default log:// action
+    fill(browser, "alarm-name", "gui-alarm")
+    fill(browser, "alarm-event", "deployment.create.end")
+    fill(browser, "alarm-query-field", "payload.name")
+    fill(browser, "alarm-query-value", "gui-shop")
+    click(browser, "[data-testid=alarm-save]")
+    made = wait.until(lambda d: gui_alarm(d, "gui-alarm"))
+    assert "payload.name eq gui-shop" in made["rule"] and "log://" in made["rule"]
+    _, doc = http_json("GET", f"{alarms_url}/v2/alarms/{made['id']}")
+    assert doc["event_rule"] == {"event_type": "deployment.create.end", "query": [
+        {"field": "payload.name", "op": "eq", "value": "gui-shop"}]}
+
+    # edited: new name and a webhook; the rest of the document is kept
+    click(browser, f"li[data-id='{made['id']}'] [data-testid=alarm-edit]")
+    wait.until(lambda d: d.find_element(By.ID, "alarm-name").get_attribute("value")
+               == "gui-alarm")
+    fill(browser, "alarm-name", "gui-alarm-2")
+    fill(browser, "alarm-webhook", "http://127.0.0.1:9/hook")
+    click(browser, "[data-testid=alarm-save]")
+    wait.until(lambda d: gui_alarm(d, "gui-alarm-2"))
+    _, doc = http_json("GET", f"{alarms_url}/v2/alarms/{made['id']}")
+    assert doc["name"] == "gui-alarm-2" and doc["alarm_actions"] == ["http://127.0.0.1:9/hook"]
+    assert doc["event_rule"]["query"][0]["value"] == "gui-shop"
+
+    # a bad edit shows the alarm service's own message
+    click(browser, f"li[data-id='{made['id']}'] [data-testid=alarm-edit]")
+    fill(browser, "alarm-webhook", "ftp://example.com/")
+    click(browser, "[data-testid=alarm-save]")
+    error = browser.find_element(By.ID, "alarm-form-error")
+    wait.until(lambda d: error.is_displayed())
+    assert "is not an http://, https:// or log:// URL" in error.text
+    click(browser, "[data-testid=alarm-cancel]")
+
+    # the query matches this deployment only: the alarm fires when it is active
+    deploy(browser, "gui-shop", "m1.tiny (1 vCPU, 512 MB)")
+    wait.until(lambda d: row_state(d, "gui-shop") == "active")
+    wait.until(lambda d: (gui_alarm(d, "gui-alarm-2") or {}).get("state") == "alarm")
+
+    # deleted deployments are hidden unless asked for
+    click(browser, "tr[data-name='gui-shop'] [data-testid=delete]")
+    wait.until(lambda d: ["gui-shop", "deleted"] not in page(d)["rows"]
+               and "hidden" in page(d)["deleted_count"])
+    assert row_state(browser, "gui-shop") is None
+    click(browser, "#show-deleted")
+    wait.until(lambda d: row_state(d, "gui-shop") == "deleted")
+    click(browser, "#show-deleted")
+
+    click(browser, f"li[data-id='{made['id']}'] [data-testid=alarm-delete]")
+    wait.until(lambda d: gui_alarm(d, "gui-alarm-2") is None)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        http_json("GET", f"{alarms_url}/v2/alarms/{made['id']}")
+    assert gone.value.code == 404
+
+    severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    # the refused edit above is the only failed request the page made
+    assert all("/v1/alarms/" in e["message"] and " 400 " in e["message"] for e in severe), severe
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    assert browser.save_screenshot(os.path.join(ARTIFACTS, "gui-alarm-form.png"))

@@ -44,7 +44,7 @@ def bus(tmp_path):
     watch = Listener(transport, ["notifications"], [recorder], pool="watch").start()
     tracker = Tracker(engine, Notifier(url, "deployer.test"),
                       CloudClient("http://127.0.0.1:9/v2.1", retries=0, timeout=1),
-                      wait_unknown=5.0)
+                      wait_unknown=5.0, reconcile_after=0)  # test_reconciler's part
     listener = Listener(transport, ["notifications"], [tracker], pool="deployer").start()
     compute = Notifier(url, "compute.test")
     yield engine, compute, recorder

@@ -26,6 +26,9 @@ class AodhErrors:
         return getattr(self.application, name)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        # the API speaks JSON only: its errors then come as JSON whatever the client accepts
+        # (curl's */*, a browser's text/html), never as an HTML page to scrape
+        environ["HTTP_ACCEPT"] = "application/json"
         captured: dict[str, Any] = {}
 
         def start(status: str, headers: list, exc_info: Any = None) -> Callable:

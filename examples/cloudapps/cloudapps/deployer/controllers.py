@@ -3,8 +3,9 @@
 - ``/``: the web GUI (``static/index.html``); ``/static/<file>``: its CSS and JS;
 - ``/v1/deployments``: :class:`DeploymentsController`, a RestController;
 - ``/v1/catalog``: templates plus the cloud's images and flavors;
-- ``/v1/alarms``: a read-only proxy to the alarm service, so the browser talks to
-  one origin (and learns clearly when the alarm service is down).
+- ``/v1/alarms``: a proxy to the alarm service (list, create, update, delete,
+  history), so the browser talks to one origin (and learns clearly when the
+  alarm service is down).
 
 Errors are JSON ``{"error": {"code", "message"}}`` with a 4xx/5xx status;
 nothing raised by the cloud or the alarm service reaches a client as a traceback.
@@ -143,31 +144,58 @@ class CatalogController:
 
 
 class AlarmsProxy:
-    """``/v1/alarms`` and ``/v1/alarms/{id}/history``: GETs passed to the alarm service."""
+    """``/v1/alarms[/{id}[/history]]``: the alarm service's API, passed through.
+
+    ``GET``/``POST`` ``/v1/alarms``, ``PUT``/``DELETE`` ``/v1/alarms/{id}`` (a PUT is
+    the whole alarm document, as Aodh's), ``GET /v1/alarms/{id}/history``. The
+    alarm service's refusals come back with its status and its message (Aodh's
+    ``faultstring``) in the deployer's error shape.
+    """
 
     def __init__(self, deployer: Deployer):
         self._d = deployer
 
-    def _fetch(self, path: str) -> Any:
+    def _fetch(self, path: str, method: str = "GET", body: Any = None) -> Any:
         url = self._d.alarms_url.rstrip("/") + path
-        req = urllib.request.Request(url, headers={"Accept": "application/json"})
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Accept": "application/json", "Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310 - configured URL
-                return json.loads(resp.read() or b"null")
+                response.status = resp.status
+                text = resp.read()
+                return json.loads(text) if text.strip() else None
         except urllib.error.HTTPError as error:
-            return _error(502 if error.code >= 500 else error.code,
-                          f"the alarm service answered {error.code} for {url}")
+            message = _alarm_fault(error.read()) or \
+                f"the alarm service answered {error.code} for {url}"
+            return _error(502 if error.code >= 500 else error.code, message)
         except (OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             return _error(503, f"the alarm service at {self._d.alarms_url} is not reachable "
                                f"({reason})")
 
-    def get(self, *parts: str) -> Any:
-        if not parts:
-            return self._fetch("/v2/alarms")
-        if len(parts) == 2 and parts[1] == "history":
-            return self._fetch(f"/v2/alarms/{urllib.parse.quote(parts[0])}/history")
-        return _error(404, "only /v1/alarms and /v1/alarms/{id}/history are proxied")
+    def handle(self, method: str, parts: tuple[str, ...], body: Any) -> Any:
+        quoted = [urllib.parse.quote(p, safe="") for p in parts]
+        if not parts and method in ("GET", "POST"):
+            return self._fetch("/v2/alarms", method, body if method == "POST" else None)
+        if len(parts) == 1 and method in ("GET", "PUT", "DELETE"):
+            return self._fetch(f"/v2/alarms/{quoted[0]}", method,
+                               body if method == "PUT" else None)
+        if len(parts) == 2 and parts[1] == "history" and method == "GET":
+            return self._fetch(f"/v2/alarms/{quoted[0]}/history")
+        return _error(404 if method == "GET" else 405,
+                      f"{method} /v1/alarms/{'/'.join(parts)} is not proxied: GET|POST "
+                      "/v1/alarms, GET|PUT|DELETE /v1/alarms/{id}, GET /v1/alarms/{id}/history")
+
+
+def _alarm_fault(text: bytes) -> str | None:
+    """The alarm service's message in an Aodh error body (``error_message.faultstring``)."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    fault = doc.get("error_message") if isinstance(doc, dict) else None
+    return fault.get("faultstring") if isinstance(fault, dict) else None
 
 
 class V1Controller:
@@ -186,7 +214,8 @@ class V1Controller:
 
     @expose("json")
     def alarms(self, *parts):
-        return self._alarms.get(*parts)
+        return self._alarms.handle(request.method, parts,
+                                   _body() if request.method in ("POST", "PUT") else None)
 
 
 def _load_static() -> dict[str, tuple[bytes, str]]:

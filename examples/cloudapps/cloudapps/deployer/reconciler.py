@@ -86,7 +86,7 @@ class Reconciler:
             try:
                 self.run_once()
             except CloudError as error:  # the cloud is down or restarting: next pass
-                LOG.info("reconciler: the cloud is not answering (%s)", error)
+                LOG.debug("reconciler: the cloud is not answering (%s)", error)
             except Exception:  # noqa: BLE001 - a pass must never kill the tracker
                 self.stats["errors"] += 1
                 LOG.exception("reconciler pass failed")

@@ -1,5 +1,6 @@
 // The deployer's GUI: plain DOM code, no build step. Talks only to this origin:
-// /v1/catalog, /v1/deployments (polled every second), /v1/alarms (the proxy).
+// /v1/catalog, /v1/deployments (polled every second), /v1/alarms (the proxy: list, create,
+// edit, delete alarms and read their history).
 "use strict";
 
 const $ = (id) => document.getElementById(id);
@@ -62,6 +63,9 @@ async function loadCatalog() {
   fill($("template"), cat.templates, (t) => `${t.name} (${t.description})`);
   fill($("image"), cat.images, (i) => i.name);
   fill($("flavor"), cat.flavors, (f) => (f.vcpus ? `${f.name} (${f.vcpus} vCPU, ${f.ram} MB)` : f.name));
+  // the default is the smallest flavor that works, never the cloud's always-failing test flavor
+  const usable = cat.flavors.find((f) => f.name !== "m1.fail");
+  if (usable) $("flavor").value = usable.id || usable.name;
   $("instances").max = cat.max_instances;
   showError("form-error", "");
   return true;
@@ -142,19 +146,25 @@ async function refreshDeployments() {
     return;
   }
   if ($("deployments-error").textContent.startsWith("Cannot list")) showError("deployments-error", "");
-  const list = res.body.deployments;
+  const all = res.body.deployments;
   const active = document.activeElement;
   if (active && active.tagName === "INPUT" && active.closest("tr[data-id]")) return; // typing a count
+  const deleted = all.filter((d) => d.state === "deleted").length;
+  const list = $("show-deleted").checked ? all : all.filter((d) => d.state !== "deleted");
+  $("deleted-count").textContent = deleted ? `(${deleted} hidden)` : "";
+  if ($("show-deleted").checked) $("deleted-count").textContent = "";
   $("deployments").tBodies[0].replaceChildren(...list.map(row));
   $("no-deployments").hidden = list.length > 0;
+  $("no-deployments").textContent = deleted && !$("show-deleted").checked
+    ? "No deployments to show (deleted ones are hidden)." : "No deployments yet.";
 }
 
 // --- alarms -------------------------------------------------------------------------------------
 // The alarm API's real bodies (DESIGN.md, through the /v1/alarms proxy): GET /v2/alarms is a bare
 // list of alarm documents ({id, name, state, state_reason, state_timestamp, ...}); GET
 // /v2/alarms/{id}/history is a bare list, newest first, of {type, previous, current, reason,
-// timestamp, event, detail}, where `detail` is an object (the alarm, the changed keys...), never
-// text: the sentence to show is `reason`.
+// timestamp, event, event_id, detail}, where `detail` is JSON text (Aodh's): the sentence to
+// show is `reason`.
 
 const closedHistory = new Set(); // alarms whose history the user folded away
 const historyCache = new Map(); // alarm id -> its last history list, so a re-render keeps it
@@ -194,8 +204,72 @@ async function loadHistory(id, target) {
   renderHistory(target, items);
 }
 
+// --- the alarm form: create, or edit (PUT of the whole document, as Aodh takes it) ---------------
+
+const alarmsById = new Map(); // alarm id -> its last document, for the edit form
+
+function alarmBody(base) {
+  const field = $("alarm-query-field").value.trim();
+  const query = field ? [{ field, op: $("alarm-query-op").value, value: $("alarm-query-value").value }] : [];
+  const hook = $("alarm-webhook").value.trim();
+  return { ...(base || { type: "event", ok_actions: [], repeat_actions: false }),
+    name: $("alarm-name").value.trim(),
+    event_rule: { event_type: $("alarm-event").value.trim(), query },
+    alarm_actions: hook ? [hook] : ["log://"] };
+}
+
+function resetAlarmForm() {
+  $("alarm-form").reset();
+  $("alarm-id").value = "";
+  $("alarm-save").textContent = "Create alarm";
+  $("alarm-cancel").hidden = true;
+  showError("alarm-form-error", "");
+}
+
+function editAlarm(id) {
+  const a = alarmsById.get(id);
+  if (!a) return;
+  const rule = a.event_rule || {};
+  const q = (rule.query || [])[0] || {};
+  $("alarm-id").value = id;
+  $("alarm-name").value = a.name;
+  $("alarm-event").value = rule.event_type || "";
+  $("alarm-query-field").value = q.field || "";
+  $("alarm-query-op").value = q.op || "eq";
+  $("alarm-query-value").value = q.value === undefined ? "" : String(q.value);
+  $("alarm-webhook").value = (a.alarm_actions || []).find((u) => u.startsWith("http")) || "";
+  $("alarm-save").textContent = "Save alarm";
+  $("alarm-cancel").hidden = false;
+  $("alarm-name").focus();
+}
+
+async function saveAlarm(event) {
+  event.preventDefault();
+  const id = $("alarm-id").value;
+  const res = id
+    ? await call("PUT", `/v1/alarms/${encodeURIComponent(id)}`, alarmBody(alarmsById.get(id)))
+    : await call("POST", "/v1/alarms", alarmBody());
+  if (!res.ok) { showError("alarm-form-error", res.message); return; }
+  resetAlarmForm();
+  refreshAlarms();
+}
+
+async function deleteAlarm(id) {
+  const res = await call("DELETE", `/v1/alarms/${encodeURIComponent(id)}`);
+  showError("alarms-error", res.ok ? "" : res.message);
+  if ($("alarm-id").value === id) resetAlarmForm();
+  refreshAlarms();
+}
+
+function ruleText(a) {
+  const rule = a.event_rule || {};
+  const query = (rule.query || []).map((q) => `${q.field} ${q.op || "eq"} ${q.value}`).join(" and ");
+  return `on ${rule.event_type || "?"}${query ? ` where ${query}` : ""} → ${(a.alarm_actions || []).join(", ") || "no action"}`;
+}
+
 function alarmItem(a) {
   const id = a.alarm_id || a.id;
+  alarmsById.set(id, a);
   const history = el("ul", { class: "history", "data-testid": "alarm-history" });
   if (historyCache.has(id)) renderHistory(history, historyCache.get(id));
   const details = el("details", { "data-testid": "alarm-details" },
@@ -208,6 +282,11 @@ function alarmItem(a) {
   return el("li", { "data-testid": "alarm", "data-id": id, "data-name": a.name, "data-state": a.state },
     el("span", { class: "alarm-name", "data-testid": "alarm-name", text: `${a.name} ` }),
     el("span", { class: `alarm-${String(a.state).replace(/ /g, "-")}`, "data-testid": "alarm-state", text: a.state }),
+    el("button", { type: "button", class: "secondary", "data-testid": "alarm-edit", text: "Edit",
+      onclick: () => editAlarm(id) }),
+    el("button", { type: "button", class: "secondary", "data-testid": "alarm-delete", text: "Delete",
+      onclick: () => deleteAlarm(id) }),
+    el("div", { class: "alarm-rule", "data-testid": "alarm-rule", text: ruleText(a) }),
     a.state_reason ? el("div", { class: "alarm-reason", "data-testid": "alarm-reason" },
       when(a.state_timestamp), el("span", { text: ` ${a.state_reason}` })) : null,
     details);
@@ -240,5 +319,8 @@ async function start() {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("deploy-form").addEventListener("submit", deploy);
+  $("alarm-form").addEventListener("submit", saveAlarm);
+  $("alarm-cancel").addEventListener("click", resetAlarmForm);
+  $("show-deleted").addEventListener("change", refreshDeployments);
   start();
 });
