@@ -11,6 +11,7 @@ the :class:`~.template.Plan` the segment tree is built from.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -176,8 +177,12 @@ class Route:
         if not isinstance(source, str):
             raise RouteDefinitionError(self.routepath, f"requirement for {key!r} is not a string")
         try:
-            return re.compile("^" + source + "$")
-        except re.error as error:
+            with warnings.catch_warnings():
+                # Python 3.10 only warns about what 3.11 refuses (global flags such as
+                # "(?i)" not at the start): refuse it on every version alike.
+                warnings.simplefilter("error", DeprecationWarning)
+                return re.compile("^" + source + "$")
+        except (re.error, DeprecationWarning) as error:
             raise RouteDefinitionError(
                 self.routepath, f"requirement for {key!r} is not a valid regex ({error})"
             ) from None
