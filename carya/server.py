@@ -161,6 +161,10 @@ def _settings(threads: int, workers: int | None, options: dict[str, Any]) -> dic
     from .front.worker import worker_class
 
     given = sorted(SETTING_NAMES & set(options))
+    if "keepalive" in options and "keepalive_timeout" not in options \
+            and options.get("worker_class", "carya") == "carya":
+        # gunicorn's name for the same setting: honoured, not silently ignored
+        options = {**options, "keepalive_timeout": options["keepalive"]}
     try:
         front, options = FrontSettings.pick(options)
     except (TypeError, ValueError) as error:

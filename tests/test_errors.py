@@ -155,6 +155,20 @@ def test_a_path_that_is_not_utf8_redirects_without_failing(app):
     assert resp.status_int < 500
 
 
+def test_with_hooks_an_error_body_is_still_short_text_or_json(client):
+    """The full error path (a hook sees the error) must not fall back to WebOb's HTML."""
+    from carya.hooks import PecanHook
+
+    app = client(Root(), hooks=[PecanHook()])
+    resp = app.get("/needs", headers={"Accept": "*/*"}, status=400)
+    assert resp.content_type == "text/plain" and b"<html" not in resp.body.lower()
+    assert b"Missing argument" in resp.body
+    resp = app.get("/needs", headers={"Accept": "application/json"}, status=400)
+    assert resp.json["code"] == 400
+    resp = app.get("/slash", headers={"Host": "evil.example"}, status=302)
+    assert resp.headers["Location"] == "/slash/"
+
+
 def test_an_error_is_never_a_406_and_follows_accept(app):
     json_only = {"Accept": "application/json"}
     resp = app.get("/needs", headers=json_only, status=400)

@@ -112,6 +112,13 @@ def test_server_limits_come_from_the_config_and_flags_override_them(zoo, tmp_pat
         assert fetch(port, "GET", "/sleep?seconds=3")[0] == 503
 
 
+def test_serve_help_is_plain_text():
+    done = run_carya("serve", "--help")
+    assert done.returncode == 0
+    assert "``" not in done.stdout and ":mod:" not in done.stdout and ":class:" not in done.stdout
+    assert "--header-timeout" in done.stdout and "--request-timeout" in done.stdout
+
+
 @pytest.mark.parametrize("setting", ["'header_timeout': -1", "'max_connections': 'many'"])
 def test_bad_server_limits_in_the_config_are_one_line(zoo, tmp_path, setting):
     config = tmp_path / "config.py"
