@@ -1,11 +1,11 @@
 """``carya serve CONFIG``: run the application on the embedded server.
 
 ``--host``/``--port`` and the timeout and limit flags override the config's
-``server`` section (or an INI's ``[server:main]`` host and port); without
-them, carya binds 127.0.0.1:8080 with the defaults of
-:class:`carya.front.settings.FrontSettings`. SIGTERM and Ctrl-C let requests in
-flight finish and exit with status 0. ``--reload`` restarts the server when a
-``.py`` file of the project changes (see :mod:`carya.cli.reload`).
+``server`` section (or an INI's ``[server:main]``); without them, carya binds
+127.0.0.1:8080 with the defaults of :class:`carya.front.settings.FrontSettings`.
+SIGTERM and Ctrl-C let requests in flight finish and exit with status 0.
+``--reload`` restarts the server when a ``.py`` file of the project changes (see
+:mod:`carya.cli.reload`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ Serve the application a config.py (or an INI file, app.ini#name) builds, on
 carya's embedded server: gunicorn's process manager with carya's front, which
 reads every request whole, under the timeouts below, before a thread runs it.
 --host, --port and the timeout and limit options override the config's server
-section; the defaults bind 127.0.0.1:8080. SIGTERM and Ctrl-C let requests in
-flight finish, then exit with status 0. --reload restarts the server when a
-.py file of the project changes (development only)."""
+section (an INI's [server:main]); the defaults bind 127.0.0.1:8080. SIGTERM and
+Ctrl-C let requests in flight finish, then exit with status 0. --reload restarts
+the server when a .py file of the project changes (development only)."""
 
 #: flag -> (FrontSettings name, type, help)
 FRONT_FLAGS = {
