@@ -224,7 +224,9 @@ class App:
                 body = None
         except InternalRedirect:
             raise
-        except Exception as error:  # noqa: BLE001 - every error becomes a response
+        except (Exception, SystemExit, KeyboardInterrupt) as error:  # noqa: BLE001
+            # every error becomes a response: a handler's sys.exit() must not stop the
+            # server (gunicorn reads a worker's exit status 3 or 4 as "halt")
             if isinstance(error, UnicodeDecodeError):
                 error = exc.HTTPBadRequest(detail="The request is not valid UTF-8")
             if not (chain.on_error or chain.after or self.errors):

@@ -1,16 +1,25 @@
 """The embedded production server: ``carya.serve(app, host, port)``.
 
-``serve()`` runs gunicorn's pre-fork arbiter with threaded (``gthread``)
-workers, in-process: no extra command, no import string, the already-built
-application is what every worker serves. gunicorn was chosen by measurement
-(``python -m benchmarks.http.servers``; table in README.md, "Deployment"): on
-the seed-003 catalog app it answers ~1.4x the requests of waitress on two
-cores, because its workers are processes and not threads sharing one GIL; and
-it is graceful out of the box (SIGTERM: stop accepting, let requests in flight
-finish, then exit), keeps HTTP/1.1 connections alive, limits request lines
-and headers, parks idle and not-yet-sending connections in a poller instead of
-a thread, and is pure Python. Workers notice a dead master and exit, so a
-killed server leaves no orphans.
+``serve()`` runs gunicorn's pre-fork arbiter in-process (no extra command, no
+import string: the already-built application is what every worker serves), with
+carya's own worker, the *front* (:mod:`carya.front`): one event loop per process
+reads each request head and body under deadlines and checks its framing strictly
+before a thread runs the application, so idle, trickling and half-sent
+connections hold a buffer, never a thread, and smuggling attempts are a 400.
+Chosen by measurement (``python -m benchmarks.http.servers`` and
+``python -m benchmarks.http.slowloris``; tables in README.md, "Deployment"):
+against gunicorn's own ``gthread`` worker on the seed-003 catalog app it
+answers more requests per second, and it keeps answering (p99 under 100 ms)
+while thousands of connections trickle or sit idle, where ``gthread`` stops
+answering at all. gunicorn gives the rest: worker processes (both cores, no
+shared GIL), graceful SIGTERM (stop accepting, let requests in flight finish),
+heartbeats, and workers that notice a dead master and exit, so a killed server
+leaves no orphans. ``worker_class="gthread"`` brings gunicorn's worker back.
+
+Timeouts and limits (:class:`carya.front.settings.FrontSettings`: header, body,
+keep-alive and request timeouts, connections per worker, buffered body size)
+are keyword arguments here, ``config.py``'s ``server`` section and ``carya
+serve`` flags; any other gunicorn setting can be passed too.
 
 ``make_server()`` is the other use: a server embedded in an existing process
 (a test, a tool) that must run in a thread and be closed from it. That has to
@@ -152,6 +161,10 @@ def _settings(threads: int, workers: int | None, options: dict[str, Any]) -> dic
     from .front.worker import worker_class
 
     given = sorted(SETTING_NAMES & set(options))
+    if "keepalive" in options and "keepalive_timeout" not in options \
+            and options.get("worker_class", "carya") == "carya":
+        # gunicorn's name for the same setting: honoured, not silently ignored
+        options = {**options, "keepalive_timeout": options["keepalive"]}
     try:
         front, options = FrontSettings.pick(options)
     except (TypeError, ValueError) as error:
@@ -202,9 +215,12 @@ def serve(app: Callable, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     """Serve ``app`` on ``host:port`` with ``workers`` processes of ``threads`` threads.
 
     Returns after SIGTERM/SIGINT once requests in flight have finished (at most
-    ``graceful_timeout`` seconds). ``options`` are gunicorn settings
-    (``keepalive``, ``limit_request_line``, ``timeout``, ...). Raises ``OSError``
-    when the address cannot be bound, before any worker starts.
+    ``graceful_timeout`` seconds). ``options`` are the front's settings
+    (``header_timeout``, ``body_timeout``, ``keepalive_timeout``,
+    ``keepalive_requests``, ``max_connections``, ``request_timeout``,
+    ``buffer_body``) and gunicorn settings (``limit_request_line``,
+    ``graceful_timeout``, ...). Raises ``ValueError`` for a bad option and
+    ``OSError`` when the address cannot be bound, before any worker starts.
     """
     if threads < 1:
         raise ValueError(f"carya.serve: threads={threads}: at least one thread is needed")

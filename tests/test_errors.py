@@ -77,6 +77,10 @@ class Root:
     def body(self, **kw):
         return kw
 
+    @expose("json")
+    def json_body(self):
+        return request.json
+
     @expose()
     def with_headers(self):
         abort(429, "slow down", headers={"Retry-After": "30"})
@@ -155,6 +159,20 @@ def test_a_path_that_is_not_utf8_redirects_without_failing(app):
     assert resp.status_int < 500
 
 
+def test_with_hooks_an_error_body_is_still_short_text_or_json(client):
+    """The full error path (a hook sees the error) must not fall back to WebOb's HTML."""
+    from carya.hooks import PecanHook
+
+    app = client(Root(), hooks=[PecanHook()])
+    resp = app.get("/needs", headers={"Accept": "*/*"}, status=400)
+    assert resp.content_type == "text/plain" and b"<html" not in resp.body.lower()
+    assert b"Missing argument" in resp.body
+    resp = app.get("/needs", headers={"Accept": "application/json"}, status=400)
+    assert resp.json["code"] == 400
+    resp = app.get("/slash", headers={"Host": "evil.example"}, status=302)
+    assert resp.headers["Location"] == "/slash/"
+
+
 def test_an_error_is_never_a_406_and_follows_accept(app):
     json_only = {"Accept": "application/json"}
     resp = app.get("/needs", headers=json_only, status=400)
@@ -165,19 +183,19 @@ def test_an_error_is_never_a_406_and_follows_accept(app):
     assert resp.content_type == "text/plain" and b"<html" not in resp.body
 
 
-@pytest.mark.parametrize("environ, status", [
-    ({"CONTENT_LENGTH": "100", "wsgi.input": io.BytesIO(b"a=b"),
-      "CONTENT_TYPE": "application/x-www-form-urlencoded"}, 400),
-    ({"CONTENT_TYPE": "multipart/form-data", "CONTENT_LENGTH": "3",
-      "wsgi.input": io.BytesIO(b"a=b")}, 400),
-    ({"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "100000",
-      "wsgi.input": io.BytesIO(b"[" * 100000)}, 400),
+@pytest.mark.parametrize("path, environ", [
+    ("/body", {"CONTENT_LENGTH": "100", "wsgi.input": io.BytesIO(b"a=b"),
+               "CONTENT_TYPE": "application/x-www-form-urlencoded"}),
+    ("/body", {"CONTENT_TYPE": "multipart/form-data", "CONTENT_LENGTH": "3",
+               "wsgi.input": io.BytesIO(b"a=b")}),
+    ("/json_body", {"CONTENT_TYPE": "application/json", "CONTENT_LENGTH": "100000",
+                    "wsgi.input": io.BytesIO(b"[" * 100000)}),
 ])
-def test_bad_bodies_are_400_logged_in_one_line(app, caplog, environ, status):
+def test_bad_bodies_are_400_logged_in_one_line(app, caplog, path, environ):
     with caplog.at_level(logging.INFO, logger="carya"):
-        req = webob.Request.blank("/body", environ={"REQUEST_METHOD": "POST", **environ})
+        req = webob.Request.blank(path, environ={"REQUEST_METHOD": "POST", **environ})
         resp = req.get_response(app.app)
-    assert resp.status_int == status, resp.text
+    assert resp.status_int == 400, resp.text
     assert "Traceback" not in resp.text
     assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
 

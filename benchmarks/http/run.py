@@ -37,7 +37,7 @@ ROUTES = {
 }
 
 SERVERS = {
-    "embedded": launch.Server("carya.serve (gunicorn gthread 2x8)", launch.embedded("carya")),
+    "embedded": launch.Server("carya.serve (gunicorn + carya front 2x8)", launch.embedded("carya")),
     "gunicorn": launch.Server("gunicorn sync -w 2", launch.gunicorn(2)),
     "mod_wsgi": launch.Server("mod_wsgi-express 2 proc x 4 thr", launch.mod_wsgi_express(2, 4)),
 }

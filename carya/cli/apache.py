@@ -55,6 +55,9 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     parser.add_argument("--log-dir", default="${APACHE_LOG_DIR}",
                         help="directory of the error and access logs "
                              "(default ${APACHE_LOG_DIR}, Debian's)")
+    parser.add_argument("--state-dir", metavar="DIR",
+                        help="where the application writes its state, as CARYA_STATE_DIR in "
+                             "the app.wsgi (default /var/lib/NAME)")
     parser.add_argument("--no-check", action="store_true",
                         help="do not load the application to check the config first")
     parser.set_defaults(func=run)
@@ -85,6 +88,12 @@ class SiteOptions:
         self.python_home = _python_home(args.python_home)
         self.wsgi_file = _wsgi_path(spec, args)
         self.log_dir = args.log_dir.rstrip("/") or "/"
+        self.state_dir = os.path.abspath(args.state_dir or default_state_dir(self.name))
+
+
+def default_state_dir(name: str) -> str:
+    """Where a deployed application keeps the files it writes (a SQLite database...)."""
+    return f"/var/lib/{name}"
 
 
 def _sanitize(name: str) -> str:
@@ -138,6 +147,11 @@ def render_site(opts: SiteOptions) -> str:
         f"# Application: {opts.spec}",
         f"# Debian: save as /etc/apache2/sites-available/{opts.name}.conf, then",
         f"#   a2enmod wsgi && a2ensite {opts.name} && systemctl reload apache2",
+        "# State: the application writes its files (a `carya create` project: its SQLite",
+        f"#   database) in {opts.state_dir} (CARYA_STATE_DIR, set by app.wsgi). Create it,",
+        "#   owned by the daemon's user, before the first request:",
+        f"#   install -d -o {opts.user or 'www-data'} -g {opts.group or opts.user or 'www-data'}"
+        f" {_quote(opts.state_dir)}",
         "",
         f"Listen {address}:{opts.port}",
         "",
@@ -161,17 +175,25 @@ def render_site(opts: SiteOptions) -> str:
     ])
 
 
-def render_wsgi(spec: ConfigSpec) -> str:
-    """The ``app.wsgi`` mod_wsgi loads: ``application`` built from the config."""
+def render_wsgi(spec: ConfigSpec, state_dir: str) -> str:
+    """The ``app.wsgi`` mod_wsgi loads: ``application`` built from the config, with
+    ``CARYA_STATE_DIR`` defaulting to ``state_dir``."""
     head = '"""WSGI entry point for Apache mod_wsgi (see `carya apache-conf`)."""\n\n'
+    state = ("# Where the application writes its state (the notes database): a directory the\n"
+             "# daemon's user owns (`carya apache-conf` prints how to create it).\n"
+             f'os.environ.setdefault("CARYA_STATE_DIR", {state_dir!r})\n')
     if spec.kind == "py":
         return head + (
+            "import os\n\n"
             "from carya.deploy import deploy\n\n"
+            + state +
             f"application = deploy({spec.path!r})\n"
         )
     return head + (
+        "import os\n"
         "import sys\n\n"
         "from paste.deploy import loadapp\n\n"
+        + state +
         f"if {spec.directory!r} not in sys.path:  # factories may name packages beside the INI\n"
         f"    sys.path.insert(0, {spec.directory!r})\n"
         f"application = loadapp({'config:' + spec.path!r}, name={spec.name or 'main'!r})\n"
@@ -227,7 +249,7 @@ def run(args: argparse.Namespace) -> int:
         spec, conf = loaded.spec, loaded.conf
     opts = SiteOptions(spec, args, _default_name(spec, conf))
     if args.write_wsgi:
-        written = write_wsgi(opts.wsgi_file, render_wsgi(spec), args.force)
+        written = write_wsgi(opts.wsgi_file, render_wsgi(spec, opts.state_dir), args.force)
         state = "wrote" if written else "unchanged:"
         print(f"carya apache-conf: {state} {opts.wsgi_file}", file=sys.stderr)
     sys.stdout.write(render_site(opts))

@@ -30,10 +30,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import __version__
     from ..scaffolds import ScaffoldError, create_project
+    from .apache import default_state_dir
 
     target = os.path.abspath(args.dir or args.name)
     config_path = os.path.join(target, "config.py")
-    variables = {"carya_version": __version__, "config_repr": repr(config_path)}
+    variables = {"carya_version": __version__, "config_repr": repr(config_path),
+                 "state_dir_repr": repr(default_state_dir(args.name))}
     try:
         written = create_project(args.name, target, variables)
     except ScaffoldError as error:

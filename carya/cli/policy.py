@@ -19,7 +19,31 @@ def add_parser(sub: argparse._SubParsersAction, parents: list) -> None:
     parser.set_defaults(func=run)
 
 
+#: The modules of the ``api`` extra (pyproject.toml): missing, they are one line, not a traceback.
+API_EXTRA = frozenset({"yaml", "fastjsonschema", "jsonschema"})
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _print_policies(args)
+    except (ImportError, CommandError) as error:
+        missing = _missing_module(error)
+        if missing not in API_EXTRA:
+            raise
+        raise CommandError(f"carya policy needs the 'api' extra ({missing} is not installed): "
+                           "pip install 'carya[api]'") from error
+
+
+def _missing_module(error: BaseException) -> str:
+    """The top-level module an ImportError (perhaps behind a CommandError) names."""
+    if isinstance(error, CommandError):
+        error = error.__cause__
+    if isinstance(error, ImportError):
+        return (error.name or "").partition(".")[0]
+    return ""
+
+
+def _print_policies(args: argparse.Namespace) -> int:
     from ..api.policy import PolicyError, dump, enforcers_in
 
     found = enforcers_in(load(args.config).wsgiapp)

@@ -1,11 +1,11 @@
 """``carya serve CONFIG``: run the application on the embedded server.
 
 ``--host``/``--port`` and the timeout and limit flags override the config's
-``server`` section (or an INI's ``[server:main]`` host and port); without
-them, carya binds 127.0.0.1:8080 with the defaults of
-:class:`carya.front.settings.FrontSettings`. SIGTERM and Ctrl-C let requests in
-flight finish and exit with status 0. ``--reload`` restarts the server when a
-``.py`` file of the project changes (see :mod:`carya.cli.reload`).
+``server`` section (or an INI's ``[server:main]``); without them, carya binds
+127.0.0.1:8080 with the defaults of :class:`carya.front.settings.FrontSettings`.
+SIGTERM and Ctrl-C let requests in flight finish and exit with status 0.
+``--reload`` restarts the server when a ``.py`` file of the project changes (see
+:mod:`carya.cli.reload`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ Serve the application a config.py (or an INI file, app.ini#name) builds, on
 carya's embedded server: gunicorn's process manager with carya's front, which
 reads every request whole, under the timeouts below, before a thread runs it.
 --host, --port and the timeout and limit options override the config's server
-section; the defaults bind 127.0.0.1:8080. SIGTERM and Ctrl-C let requests in
-flight finish, then exit with status 0. --reload restarts the server when a
-.py file of the project changes (development only)."""
+section (an INI's [server:main]); the defaults bind 127.0.0.1:8080. SIGTERM and
+Ctrl-C let requests in flight finish, then exit with status 0. --reload restarts
+the server when a .py file of the project changes (development only)."""
 
 #: flag -> (FrontSettings name, type, help)
 FRONT_FLAGS = {
@@ -108,7 +108,7 @@ def serve_once(args: argparse.Namespace) -> int:
     host = args.host or loaded.host or DEFAULT_HOST
     port = args.port if args.port is not None else loaded.port
     port = DEFAULT_PORT if port is None else port
-    options = front_options(loaded.conf, args)
+    options = front_options(loaded, args)
     if args.workers is not None:
         if "workers" not in inspect.signature(serve).parameters:
             raise CommandError("--workers: this embedded server runs a single process")
@@ -123,13 +123,42 @@ def serve_once(args: argparse.Namespace) -> int:
     return 0
 
 
-def front_options(conf: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """The front's settings: the config's ``server`` section, then the flags."""
+def front_options(loaded: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """The front's settings: the config's ``server`` section (or the INI's
+    ``[server:main]``), then the flags."""
+    if loaded.spec.kind == "ini":
+        server = _ini_server_section(loaded.spec.path)
+    else:
+        conf = loaded.conf
+        server = conf.get("server") if hasattr(conf, "get") else None
     options: dict[str, Any] = {}
-    server = conf.get("server") if hasattr(conf, "get") else None
     for name, _, _ in FRONT_FLAGS.values():
         if server is not None and server.get(name) is not None:
             options[name] = server.get(name)
         if getattr(args, name, None) is not None:
             options[name] = getattr(args, name)
     return options
+
+
+def _ini_server_section(path: str) -> dict[str, Any]:
+    """The front's settings in an INI's ``[server:main]``, as numbers."""
+    import configparser
+
+    parser = configparser.RawConfigParser(strict=False)
+    try:
+        parser.read(path)
+    except configparser.Error:
+        return {}
+    if not parser.has_section("server:main"):
+        return {}
+    values: dict[str, Any] = {}
+    for name, kind, _ in FRONT_FLAGS.values():
+        raw = parser.get("server:main", name, fallback=None)
+        if raw is None:
+            continue
+        try:
+            values[name] = kind(raw)
+        except ValueError:
+            raise CommandError(f"{path}: [server:main] {name} = {raw!r} is not a number") \
+                from None
+    return values

@@ -199,3 +199,11 @@ def test_apache_rejects_a_broken_site(project, tmp_path):
     done = _apache_check(tmp_path, broken, {**BASE_MODULES, "wsgi": _mod_wsgi()})
     assert done.returncode != 0
     assert "VirtualHost" in done.stdout + done.stderr
+
+
+def test_the_site_says_where_the_state_goes_and_how_to_create_it(project):
+    site = _site(project, "--user", "svc", "--group", "svcgrp")
+    assert "/var/lib/cli_made_svc (CARYA_STATE_DIR, set by app.wsgi)" in site
+    assert "install -d -o svc -g svcgrp /var/lib/cli_made_svc" in site
+    with open(os.path.join(project, "app.wsgi")) as fh:
+        assert "os.environ.setdefault(\"CARYA_STATE_DIR\", '/var/lib/cli_made_svc')" in fh.read()

@@ -20,7 +20,6 @@ EXPECTED_FILES = [
     "README.md",
     "app.wsgi",
     "config.py",
-    "public/css/style.css",
     "pyproject.toml",
     f"{PROJECT_NAME}/__init__.py",
     f"{PROJECT_NAME}/app.py",
@@ -28,6 +27,7 @@ EXPECTED_FILES = [
     f"{PROJECT_NAME}/controllers/notes.py",
     f"{PROJECT_NAME}/controllers/root.py",
     f"{PROJECT_NAME}/model/__init__.py",
+    f"{PROJECT_NAME}/public/css/style.css",
     f"{PROJECT_NAME}/templates/error.html",
     f"{PROJECT_NAME}/templates/index.html",
     f"{PROJECT_NAME}/templates/layout.html",
@@ -171,6 +171,38 @@ def test_project_installs_and_its_tests_pass(venv, installed):
     assert "failed" not in tests.stdout
 
 
+def test_a_plain_install_passes_its_own_tests(venv, tmp_path):
+    """Installed without -e (a wheel into site-packages), the project's tests run from
+    the installed package: its templates and public/ files went with it."""
+    target = str(tmp_path / "cli_plain_svc")
+    assert run_carya("create", "cli_plain_svc", target, python=venv).returncode == 0
+    pip = subprocess.run([venv, "-m", "pip", "install", "--no-deps",
+                          target], capture_output=True, text=True, timeout=300)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    shutil.rmtree(target)  # nothing may come from the source tree
+    try:
+        tests = subprocess.run([venv, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                "--pyargs", "cli_plain_svc"], cwd=str(tmp_path),
+                               capture_output=True, text=True, timeout=300)
+        assert tests.returncode == 0, tests.stdout + tests.stderr
+        assert "test_static_files" not in tests.stdout and "failed" not in tests.stdout
+    finally:
+        subprocess.run([venv, "-m", "pip", "uninstall", "-y", "cli_plain_svc"],
+                       capture_output=True, timeout=120)
+
+
+def test_the_database_lives_in_the_state_directory(venv, installed, tmp_path):
+    state = tmp_path / "state"
+    script = ("from carya.deploy import deploy; import webtest; "
+              f"app = webtest.TestApp(deploy({os.path.join(installed, 'config.py')!r})); "
+              "print(app.post_json('/notes/', {'text': 'kept'}).status_int)")
+    env = {**os.environ, "CARYA_STATE_DIR": str(state)}
+    ran = subprocess.run([venv, "-c", script], capture_output=True, text=True, timeout=120,
+                         cwd="/", env=env)
+    assert ran.returncode == 0 and ran.stdout.strip() == "201", ran.stderr
+    assert (state / "cli_installed_svc.sqlite3").is_file()
+
+
 def test_project_serves_over_http(venv, installed):
     port = free_port()
     # With several worker processes the notes are still shared (the model is SQLite).
@@ -212,5 +244,5 @@ def test_scaffold_ships_in_the_wheel(tmp_path):
     prefix = "carya/scaffolds/project/"
     assert prefix + "+package+/controllers/root.py_tmpl" in names
     assert prefix + "+package+/templates/index.html" in names
-    assert prefix + "public/css/style.css" in names
+    assert prefix + "+package+/public/css/style.css" in names
     assert prefix + "dot-gitignore" in names

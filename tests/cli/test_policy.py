@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import os
 
-from tests.support import EXAMPLES
+import pytest
+
+from tests.cli.conftest import run_carya
+from tests.support import EXAMPLES, ROOT
 
 INI = os.path.join(EXAMPLES, "groups", "api-paste.ini")
 
@@ -29,3 +32,18 @@ def test_policy_without_api_is_clear(carya):
     result = carya("policy", config)
     assert result.returncode == 2
     assert "no carya.api application" in result.stderr
+
+
+@pytest.mark.parametrize("missing", ["fastjsonschema", "jsonschema"])
+def test_policy_without_the_api_extra_is_one_line_naming_it(tmp_path, missing):
+    """The extra's modules are hidden from a fresh interpreter by stand-ins that fail
+    to import, as they would when the extra is not installed."""
+    for name in ("yaml", "fastjsonschema", "jsonschema"):
+        if name == missing:
+            (tmp_path / f"{name}.py").write_text(
+                f"raise ModuleNotFoundError(\"No module named '{name}'\", name='{name}')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), ROOT])}
+    done = run_carya("policy", INI, env=env)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "'api' extra" in done.stderr and f"{missing} is not installed" in done.stderr

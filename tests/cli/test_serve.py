@@ -112,6 +112,29 @@ def test_server_limits_come_from_the_config_and_flags_override_them(zoo, tmp_pat
         assert fetch(port, "GET", "/sleep?seconds=3")[0] == 503
 
 
+def test_an_ini_server_section_sets_the_limits(zoo, tmp_path):
+    port = free_port()
+    ini = tmp_path / "site.ini"
+    ini.write_text(
+        f"[server:main]\nhost = 127.0.0.1\nport = {port}\nheader_timeout = 1\n\n"
+        "[app:main]\npaste.app_factory = cli_zoo.wsgi:app_factory\n"
+    )
+    env = dict(os.environ, PYTHONPATH=zoo)
+    with running(carya_command("serve", str(ini)), port, env=env), \
+            socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        assert sock.recv(100).startswith(b"HTTP/1.1 408 ")
+        assert time.monotonic() - started < 5
+
+
+def test_serve_help_is_plain_text():
+    done = run_carya("serve", "--help")
+    assert done.returncode == 0
+    assert "``" not in done.stdout and ":mod:" not in done.stdout and ":class:" not in done.stdout
+    assert "--header-timeout" in done.stdout and "--request-timeout" in done.stdout
+
+
 @pytest.mark.parametrize("setting", ["'header_timeout': -1", "'max_connections': 'many'"])
 def test_bad_server_limits_in_the_config_are_one_line(zoo, tmp_path, setting):
     config = tmp_path / "config.py"

@@ -35,3 +35,20 @@ def probe(environ, start_response):
         size = len(environ["wsgi.input"].read())
         return _reply(start_response, f"read {size}".encode())
     return _reply(start_response, b"ok")
+
+
+def carya_raiser():
+    """A carya app whose handler ``/fail/NAME`` raises ``RAISES[NAME]``: under servers
+    other than carya's own, the application itself must make that a 500."""
+    from carya import expose, make_app
+
+    class Root:
+        @expose()
+        def fail(self, name):
+            raise RAISES[name]()
+
+        @expose()
+        def pid(self):
+            return str(os.getpid())
+
+    return make_app(Root())

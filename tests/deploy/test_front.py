@@ -176,3 +176,14 @@ def exchange_existing(sock: socket.socket, timeout: float = 10.0) -> int:
     sock.settimeout(timeout)
     data = sock.recv(1000)
     return int(data.split(b" ", 2)[1]) if data else 0
+
+
+def test_gunicorns_keepalive_option_sets_the_fronts_keepalive_timeout(port, workdir):
+    with running(serve_cmd("apps.probe", port, workers=1, threads=1, keepalive=1), port,
+                 workdir, probe="/pid") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /pid HTTP/1.1\r\n" + HOST + b"\r\n")
+            assert sock.recv(1000).startswith(b"HTTP/1.1 200 ")
+            started = time.monotonic()
+            assert sock.recv(1000) == b"", "an idle kept-alive connection is closed"
+            assert 0.5 < time.monotonic() - started < 5

@@ -17,6 +17,8 @@ import socket
 import threading
 import time
 
+import pytest
+
 from tests.deploy.conftest import APACHE_EXAMPLES, CATALOG, gunicorn_cmd, running, stop
 
 
@@ -57,6 +59,19 @@ def bad_chunked_post(port: int) -> tuple[int, bytes]:
         while chunk := sock.recv(65536):
             data += chunk
     return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/") else 0, data
+
+
+@pytest.mark.parametrize("worker", ["sync", "gthread"])
+def test_a_handlers_sys_exit_is_a_500_under_gunicorn(port, workdir, worker):
+    """SystemExit(3) would make gunicorn halt the whole server ("Worker failed to boot")."""
+    cmd = gunicorn_cmd("tests.deploy.apps:carya_raiser()", port, "--workers", "1",
+                       "--worker-class", worker)
+    with running(cmd, port, workdir, probe="/pid", cwd=workdir) as server:
+        pid = server.get("/pid")[2]
+        for name in ("exit3", "exit4", "interrupt"):
+            status, _, body = server.get(f"/fail/{name}")
+            assert status == 500 and "Traceback" not in body
+        assert server.get("/pid")[::2] == (200, pid), "the same worker still serves"
 
 
 def test_pecan_test_rest_controller_under_gunicorn_sync(port, workdir):
