@@ -41,6 +41,10 @@ DEFAULT: dict[str, Any] = {
 
 IDENTIFIER_OK = str.isidentifier
 
+#: carya's own settings whose keys are data, not names (path prefixes): always plain
+#: dicts, with no ``'__force_dict__'`` needed (Pecan's rule stays for everything else).
+MAP_SETTINGS = frozenset({"server.max_body_by_path"})
+
 
 class ConfigError(ValueError):
     """A configuration file or value is wrong; the message names where."""
@@ -92,7 +96,7 @@ class Config:
         if isinstance(value, ConfigDict):
             return value
         if isinstance(value, Mapping):
-            if value.get("__force_dict__"):
+            if value.get("__force_dict__") or name in MAP_SETTINGS:
                 return ConfigDict(
                     (k, self._interpolate(v)) for k, v in value.items() if k != "__force_dict__"
                 )

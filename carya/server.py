@@ -163,8 +163,13 @@ def _settings(threads: int, workers: int | None, options: dict[str, Any]) -> dic
     given = sorted(SETTING_NAMES & set(options))
     if "keepalive" in options and "keepalive_timeout" not in options \
             and options.get("worker_class", "carya") == "carya":
-        # gunicorn's name for the same setting: honoured, not silently ignored
-        options = {**options, "keepalive_timeout": options["keepalive"]}
+        # gunicorn's name for the same setting: honoured, not silently ignored, and
+        # named as given when it is wrong
+        value = options["keepalive"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ValueError(f"carya.serve: server option keepalive={value!r}: expected a "
+                             "number of seconds >= 0")
+        options = {**options, "keepalive_timeout": value}
     try:
         front, options = FrontSettings.pick(options)
     except (TypeError, ValueError) as error:

@@ -90,6 +90,15 @@ def test_forced_dict_survives_copying_the_config():
     assert set_config(conf.to_dict(), overwrite=True).app.errors[404] == "/errors/404"
 
 
+def test_path_keyed_settings_are_dicts_without_force_dict():
+    """``server.max_body_by_path`` maps path prefixes: a dict by declaration, while any
+    other section with such keys still needs Pecan's ``'__force_dict__'``."""
+    conf = conf_from_dict({"server": {"max_body_by_path": {"/v2/images": 2**30}}})
+    assert dict(conf.server.max_body_by_path) == {"/v2/images": 2**30}
+    with pytest.raises(ConfigError, match="'/v2/images' is not a valid Python identifier"):
+        conf_from_dict({"app": {"uploads": {"/v2/images": 2**30}}})
+
+
 def test_deploy_builds_app_from_root(tmp_path):
     path = write(tmp_path, """
         app = {'root': 'catalog.controllers.root.RootController',
