@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -19,6 +23,7 @@ with warnings.catch_warnings():
     import oslo_messaging  # noqa: F401
 
 from carya.notify.message import PRIORITIES
+from tests.support import free_port
 
 RABBIT_URL = "rabbit://guest:guest@127.0.0.1:5672/"
 RABBIT_PORT = 5672
@@ -62,16 +67,98 @@ def ensure_rabbit_up() -> None:
     wait_until(rabbit_port_open, 60, "RabbitMQ on 127.0.0.1:5672 (run scripts/ci-deps)")
 
 
-@contextlib.contextmanager
-def broker_stopped() -> Iterator[None]:
-    """``rabbitmqctl stop_app`` for the block; the broker is up again afterwards, whatever
-    happened inside."""
-    rabbitmqctl("stop_app")
+class PrivateBroker:
+    """A RabbitMQ node of this test session's own, on its own ports and data directory.
+
+    The fault tests stop and start a broker; doing that to the shared one on 5672
+    would break whatever else uses it at that moment (a second CI run, the system
+    tests' services). Same Erlang cookie and binaries as the shared node.
+    """
+
+    def __init__(self, base: str):
+        self.port, dist_port = free_port(), free_port()
+        self.node = f"carya-test-{uuid.uuid4().hex[:8]}@localhost"
+        self.url = f"rabbit://guest:guest@127.0.0.1:{self.port}/"
+        config = os.path.join(base, "rabbitmq")
+        with open(config + ".conf", "w") as fh:
+            fh.write(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        plugins = os.path.join(base, "enabled_plugins")
+        with open(plugins, "w") as fh:
+            fh.write("[].\n")
+        env = dict(os.environ, RABBITMQ_NODENAME=self.node, RABBITMQ_NODE_PORT=str(self.port),
+                   RABBITMQ_DIST_PORT=str(dist_port), RABBITMQ_CONFIG_FILE=config,
+                   RABBITMQ_ENABLED_PLUGINS_FILE=plugins,
+                   RABBITMQ_MNESIA_BASE=os.path.join(base, "mnesia"),
+                   RABBITMQ_LOG_BASE=os.path.join(base, "log"),
+                   RABBITMQ_PID_FILE=os.path.join(base, "node.pid"),
+                   RABBITMQ_FEATURE_FLAGS_FILE=os.path.join(base, "feature_flags"),
+                   RABBITMQ_PLUGINS_EXPAND_DIR=os.path.join(base, "plugins-expand"))
+        for sub in ("mnesia", "log", "plugins-expand"):
+            os.makedirs(os.path.join(base, sub), exist_ok=True)
+        # Debian's rabbitmq-server runs the node as the rabbitmq user: it owns the lot.
+        for dirpath, _, filenames in os.walk(base):
+            shutil.chown(dirpath, "rabbitmq", "rabbitmq")
+            for filename in filenames:
+                shutil.chown(os.path.join(dirpath, filename), "rabbitmq", "rabbitmq")
+        self.log = os.path.join(base, "server.out")
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen(["rabbitmq-server"], env=env, stdout=out, cwd=base,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_until(self.booted, 120, f"RabbitMQ node {self.node} on port {self.port}")
+        except BaseException:
+            self.close()
+            raise
+
+    def booted(self) -> bool:
+        if self.proc.poll() is not None:
+            with open(self.log, errors="replace") as fh:
+                raise RuntimeError(f"RabbitMQ node {self.node} exited: {fh.read()[-2000:]}")
+        return self.port_open()
+
+    def ctl(self, *args: str, timeout: float = 120) -> str:
+        return rabbitmqctl("-n", self.node, *args, timeout=timeout)
+
+    def port_open(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    @contextlib.contextmanager
+    def stopped(self) -> Iterator[None]:
+        """``stop_app`` for the block; the node answers again afterwards, whatever
+        happened inside."""
+        self.ctl("stop_app")
+        try:
+            yield
+        finally:
+            self.ctl("start_app")
+            wait_until(self.port_open, 60, f"RabbitMQ node {self.node} back")
+
+    def close(self) -> None:
+        with contextlib.suppress(RuntimeError, subprocess.TimeoutExpired):
+            self.ctl("stop", timeout=60)
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def private_broker() -> Iterator[PrivateBroker]:
+    """A RabbitMQ node for the tests that stop a broker (see :class:`PrivateBroker`).
+    Its directory is outside pytest's (root-only) tmp tree, for the rabbitmq user."""
+    base = tempfile.mkdtemp(prefix="carya-rabbitmq-")
     try:
-        yield
+        broker = PrivateBroker(base)
+        try:
+            yield broker
+        finally:
+            broker.close()
     finally:
-        rabbitmqctl("start_app")
-        ensure_rabbit_up()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

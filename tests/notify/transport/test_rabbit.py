@@ -17,7 +17,7 @@ from carya.notify import (
     Notifier,
     get_transport,
 )
-from tests.notify.conftest import Recorder, broker_stopped, rabbitmqctl, wait_until
+from tests.notify.conftest import Recorder, rabbitmqctl, wait_until
 from tests.support import free_port
 
 FAST_RETRY = {"retry_interval": 0.2, "retry_interval_max": 1.0}
@@ -106,12 +106,13 @@ def test_wrong_credentials_are_a_clear_error(rabbit_url):
     assert "wrong-s3cr3t" not in str(info.value)
 
 
-def test_broker_stopped_and_started_mid_stream_loses_nothing(rabbit_url, names, caplog):
+def test_broker_stopped_and_started_mid_stream_loses_nothing(private_broker, names, caplog):
     """Publish steadily while the broker goes away and comes back; every one arrives."""
     caplog.set_level(logging.INFO, logger="carya.notify")
     exchange, topic = names.exchange("restart"), names.topic("restart")
     options = {"durable": True, "exchange": exchange, **FAST_RETRY}
-    pub, sub = get_transport(rabbit_url, options), get_transport(rabbit_url, options)
+    url = private_broker.url
+    pub, sub = get_transport(url, options), get_transport(url, options)
     counting = Counting()
     listener = Listener(sub, [topic], [counting], poll_interval=0.05).start()
     notifier = Notifier(pub, "p", topics=[topic])
@@ -134,7 +135,7 @@ def test_broker_stopped_and_started_mid_stream_loses_nothing(rabbit_url, names, 
     thread.start()
     try:
         wait_until(lambda: len(published) >= 100 or errors, 30, "100 published")
-        with broker_stopped():
+        with private_broker.stopped():
             time.sleep(1.5)  # the publisher keeps publishing into its buffer meanwhile
             buffered_while_away = pub.buffered
         time.sleep(0.5)
@@ -159,24 +160,24 @@ def test_broker_stopped_and_started_mid_stream_loses_nothing(rabbit_url, names, 
     assert "guest:guest@" not in caplog.text  # the URL is logged, its password never
 
 
-def test_buffer_is_bounded_while_the_broker_is_away(rabbit_url, names):
+def test_buffer_is_bounded_while_the_broker_is_away(private_broker, names):
     exchange, topic = names.exchange("buffer"), names.topic("buffer")
     options = {"durable": True, "exchange": exchange, "buffer_size": 5, "send_timeout": 0.5,
                **FAST_RETRY}
-    transport = get_transport(rabbit_url, options)
+    transport = get_transport(private_broker.url, options)
     notifier = Notifier(transport, "p", topics=[topic])
     counting = Counting()
     try:
         notifier.info({}, "e", {"i": -1})
         assert notifier.flush(10)
-        with broker_stopped():
+        with private_broker.stopped():
             for i in range(5):
                 notifier.info({}, "e", {"i": i})
             with pytest.raises(BufferFull) as info:
                 notifier.info({}, "e", {"i": 99})
         message = str(info.value)
-        assert "5 notifications wait for RabbitMQ at rabbit://guest:***@127.0.0.1:5672/" \
-            in message and "not accepted" in message
+        assert f"5 notifications wait for RabbitMQ at rabbit://guest:***@127.0.0.1:" \
+               f"{private_broker.port}/" in message and "not accepted" in message
         assert notifier.flush(60)
         with Listener(transport, [topic], [counting], poll_interval=0.05):
             wait_until(lambda: len(counting.seen) >= 6, 30, "the buffered five")
