@@ -12,7 +12,7 @@ from .configuration import conf, set_config
 from .context import Request, Response, request, response, state
 from .decorators import accept_noncanonical, after_commit, after_rollback, transactional
 from .errors import abort, redirect
-from .expose import expose
+from .expose import expose, route
 from .render import render
 from .server import serve
 
@@ -37,6 +37,7 @@ __all__ = [
     "render",
     "request",
     "response",
+    "route",
     "serve",
     "set_config",
     "state",

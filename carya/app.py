@@ -229,6 +229,8 @@ class App:
             # server (gunicorn reads a worker's exit status 3 or 4 as "halt")
             if isinstance(error, UnicodeDecodeError):
                 error = exc.HTTPBadRequest(detail="The request is not valid UTF-8")
+            if isinstance(error, exc.HTTPException):
+                state.environ["pecan.original_exception"] = error  # for error pages
             if not (chain.on_error or chain.after or self.errors):
                 quick = fast_error(error, state.environ, self.error_formatter)
                 if quick is not None:

@@ -55,6 +55,8 @@ def load_framework(name: str) -> SimpleNamespace:
         redirect=root.redirect,
         request=root.request,
         response=root.response,
+        make_app=root.make_app,
+        route=root.route,
         PecanHook=hooks.PecanHook,
         TransactionHook=hooks.TransactionHook,
         RequestViewerHook=hooks.RequestViewerHook,

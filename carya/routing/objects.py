@@ -16,6 +16,7 @@ from typing import Any
 import webob.exc as exc
 
 from ..errors import NotFound, RouteError, redirect_to, request_path
+from ..expose import is_exposed
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
@@ -305,6 +306,12 @@ class Router:
             if target is None:
                 raise NotFound()
             return target, self.reached(node, owner), remainder
+        if callable(obj) and is_exposed(obj):
+            # A plain function: a @staticmethod handler of this controller.
+            target = node.spec.target_for(obj)
+            if target is None:
+                raise NotFound()
+            return target, node, remainder
         return self.walk(self.reached(node, obj), remainder, w)
 
     def canonical(self, index: Target, node: Node, w: Walk) -> tuple[Target, Node, list[str]]:
