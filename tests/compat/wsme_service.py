@@ -2,7 +2,7 @@
 
 The types are plain WSME types (shared); :func:`build_root` writes the
 controllers against one framework's ``pecan`` module and the ``wsexpose`` of
-the ``wsmeext.pecan`` copy loaded for it (see :mod:`tests.compat.wsme_parity`).
+the ``wsmeext.pecan`` copy loaded for it (see :func:`tests.compat.test_wsme.load_wsmeext`).
 It covers what OpenStack services use: ``wtypes.Base`` types with mandatory
 attributes and enums, lists and dicts, ``body=``, ``status_code=``, 204
 results, ``wsme.api.Response``, ``ClientSideError`` faults, optional
@@ -59,7 +59,7 @@ SEED = {
 
 def build_root(side) -> object:
     """The root controller, built with one side's ``expose``, ``abort``,
-    ``RestController`` and ``wsexpose`` (see :class:`tests.compat.wsme_parity.Side`)."""
+    ``RestController`` and ``wsexpose`` (the ``sides`` fixture of :mod:`tests.compat.test_wsme`)."""
     wsexpose = side.wsexpose
     store = {key: dict(value) for key, value in SEED.items()}
     toys: dict[int, dict[int, Toy]] = {}
