@@ -117,6 +117,22 @@ def test_make_app_takes_error_pages_from_the_configuration(pk):
     assert resp.json == {"page": "not found"}
 
 
+def test_error_pages_with_string_keys_are_not_served(pk):
+    """``{'404': '/error/404'}`` (WSME's test app): Pecan matches integer codes only."""
+
+    class Root:
+        @pk.pecan.expose()
+        def error(self, status):
+            return f"error page {status}"
+
+    errors = {"404": "/error/404", 405: "/error/405", "__force_dict__": True}
+    pk.configuration.set_config({"app": {"errors": errors}}, overwrite=True)
+    resp = TestApp(pk.pecan.make_app(Root())).get("/nowhere", status=404)
+    assert "error page" not in resp.text
+    app = TestApp(pk.pecan.make_app(Root(), errors={404: "/error/404"}))
+    assert app.get("/nowhere", status=404).text == "error page 404"
+
+
 def test_pecan_templating_and_util_come_with_import_pecan():
     """``import pecan`` alone gives ``pecan.templating`` and ``pecan.util`` (WSME uses both)."""
     code = (

@@ -61,12 +61,16 @@ def make_app(root: Any, **kw: Any) -> Any:
     """Pecan's ``make_app``: carya's, building a :class:`Pecan`.
 
     As in Pecan, ``errors`` defaults to the configuration's ``app.errors``
-    (Designate sets its error pages there, then calls ``make_app`` without them).
+    (Designate sets its error pages there, then calls ``make_app`` without them),
+    and only its integer keys name statuses: Pecan's error middleware compares
+    the status code with the keys, so ``'404': '/error/404'`` (a string key, as
+    WSME's test app writes it) never serves a page there, and does not here.
     """
     kw.setdefault("propagate_exceptions", True)
-    if "errors" not in kw:
+    errors = kw.get("errors")
+    if errors is None:
         app_conf = _carya_conf._runtime_conf.get("app")
         errors = app_conf.get("errors") if app_conf is not None else None
-        if errors:
-            kw["errors"] = errors
+    if errors:
+        kw["errors"] = {code: path for code, path in errors.items() if isinstance(code, int)}
     return carya.app.make_app(root, **kw)
