@@ -17,8 +17,11 @@ import pytest
 import requests
 from cloudapps.cloud import db
 from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
 from novaclient import client as nova_client
 from novaclient import exceptions as nova_exc
+from openstack import exceptions as sdk_exc
 
 from tests.cloudapps.system.conftest import wait_until
 
@@ -65,6 +68,16 @@ def test_openstacksdk_with_a_password(keystone_cloud):
                              load_yaml_config=False, load_envvars=False)
     assert {f.name for f in conn.compute.flavors()} >= {"m1.tiny", "m1.small"}
     assert conn.compute.get_endpoint() == keystone_cloud.cloud_url
+
+
+def test_a_forged_token_is_a_401_for_the_sdk_not_a_discovery_failure(keystone_cloud):
+    sess = ks_session.Session(auth=token_endpoint.Token(keystone_cloud.cloud_url, "forged"))
+    conn = openstack.connection.Connection(session=sess)
+    with pytest.raises(sdk_exc.HttpException) as raised:
+        list(conn.compute.flavors())
+    assert raised.value.status_code == 401
+    with pytest.raises(nova_exc.Unauthorized, match="requires authentication"):
+        nova_client.Client("2.1", session=sess).flavors.list()
 
 
 def test_refusals_are_keystonemiddlewares_and_the_version_is_public(keystone_cloud):

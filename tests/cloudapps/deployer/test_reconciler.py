@@ -71,7 +71,7 @@ def converge(engine, reconciler, dep: str, wanted: str) -> list[tuple[str, str]]
 
 def test_an_intent_the_cloud_never_got_is_sent(world):
     engine, client, reconciler = world
-    dep = add(engine, "creating", [(f"{service.PENDING_PREFIX}{uuid.uuid4()}",
+    dep = add(engine, "creating", [(f"{service.PENDING_PREFIX}{uuid.uuid4().hex[:28]}",
                                     service.REQUESTED)])
     servers = converge(engine, reconciler, dep, "active")
     assert reconciler.stats["resent"] == 1
@@ -82,7 +82,7 @@ def test_an_intent_the_cloud_never_got_is_sent(world):
 
 def test_a_server_made_before_the_api_died_is_adopted_not_duplicated(world):
     engine, client, reconciler = world
-    placeholder = f"{service.PENDING_PREFIX}{uuid.uuid4()}"
+    placeholder = f"{service.PENDING_PREFIX}{uuid.uuid4().hex[:28]}"
     dep = add(engine, "creating", [(placeholder, service.REQUESTED)])
     made = client.create_server("shop-web-1", IMAGE, "1",
                                 {"deployment_id": dep, "role": "web", "intent": placeholder})

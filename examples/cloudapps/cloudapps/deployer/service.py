@@ -48,7 +48,7 @@ STATUS = _STATUS = {"building": "BUILD", "active": "ACTIVE", "error": "ERROR", "
            "deleted": "DELETED"}
 _BUSY = ("creating", "updating", "deleting")
 #: A server row written before the cloud is asked (the intent); its id is a placeholder
-#: (``pending-<uuid>``, also sent as the server's ``intent`` metadata) until the cloud
+#: (``pending-<28 hex digits>``, also the server's ``intent`` metadata) until the cloud
 #: answers with the real id. A crash in between leaves a row the reconciler resolves.
 REQUESTED = "REQUESTED"
 PENDING_PREFIX = "pending-"
@@ -200,7 +200,8 @@ def _create_servers(conn: Any, cloud: CloudClient, row: Any, roles: list[str],
     """
     intents = []
     for index, role in enumerate(roles, start=first):
-        placeholder, now = f"{PENDING_PREFIX}{uuid.uuid4()}", time.time()
+        # 36 characters, the column's width (PostgreSQL enforces it)
+        placeholder, now = f"{PENDING_PREFIX}{uuid.uuid4().hex[:28]}", time.time()
         conn.execute(insert(db.servers).values(
             id=placeholder, deployment_id=row.id, role=role, name=f"{row.name}-{role}-{index}",
             status=REQUESTED, fault=None, created_at=now, updated_at=now))
