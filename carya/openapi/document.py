@@ -46,7 +46,8 @@ _REASONS = {
     200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 301: "Moved Permanently",
     302: "Found", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized",
     403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
-    409: "Conflict", 413: "Request Entity Too Large", 415: "Unsupported Media Type",
+    409: "Conflict", 413: "Request Entity Too Large", 414: "URI Too Long",
+    415: "Unsupported Media Type",
     500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
 }
 _FAULT = {
@@ -206,7 +207,7 @@ def _dynamic(route: RouteInfo) -> dict[str, Any]:
     return {
         "summary": f"Routed at request time by {kind}",
         "parameters": _path_parameters(route),
-        "responses": _responses({200: None, 404: None}, None),
+        "responses": _responses({200: None, 404: None, 414: None}, None),
         "x-carya-dynamic": True,
     }
 
@@ -422,6 +423,8 @@ def _errors(handler: Handler, has_ids: bool, has_input: bool, api: bool) -> dict
         codes[403] = kind
     if "expected_errors" in handler.extra:
         codes[500] = kind  # an unexpected error: a logged 500 without internals
+    if has_ids or has_input:
+        codes[414] = None  # the server's request-line limit (carya serve: 4094 bytes)
     return codes
 
 
