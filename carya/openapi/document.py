@@ -47,7 +47,7 @@ _REASONS = {
     302: "Found", 308: "Permanent Redirect", 400: "Bad Request", 401: "Unauthorized",
     403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
     409: "Conflict", 413: "Request Entity Too Large", 414: "URI Too Long",
-    415: "Unsupported Media Type", 431: "Request Header Fields Too Large",
+    415: "Unsupported Media Type",
     500: "Internal Server Error", 501: "Not Implemented", 503: "Service Unavailable",
 }
 _FAULT = {
@@ -207,7 +207,7 @@ def _dynamic(route: RouteInfo) -> dict[str, Any]:
     return {
         "summary": f"Routed at request time by {kind}",
         "parameters": _path_parameters(route),
-        "responses": _responses({200: None, 404: None}, None),
+        "responses": _responses({200: None, 404: None, 414: None}, None),
         "x-carya-dynamic": True,
     }
 
@@ -423,12 +423,8 @@ def _errors(handler: Handler, has_ids: bool, has_input: bool, api: bool) -> dict
         codes[403] = kind
     if "expected_errors" in handler.extra:
         codes[500] = kind  # an unexpected error: a logged 500 without internals
-    # Refused by carya's server before the application runs (short text bodies): a
-    # request line or head over its limits, and a body over the size limit.
-    codes.setdefault(414, None)
-    codes.setdefault(431, None)
-    if has_input:
-        codes.setdefault(413, None)
+    if has_ids or has_input:
+        codes[414] = None  # the server's request-line limit (carya serve: 4094 bytes)
     return codes
 
 
