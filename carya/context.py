@@ -278,6 +278,9 @@ _STATUS_LINES = {code.value: _status_line(code.value) for code in HTTPStatus}
 
 
 
+_WEBOB_ABS_HEADERLIST = webob.Response._abs_headerlist
+
+
 def _absolute(location: str) -> bool:
     """True when WebOb would send ``location`` unchanged: an http(s) URL, no tab/CR/LF."""
     return (location.startswith(("http://", "https://")) and "\t" not in location
@@ -388,10 +391,13 @@ class Response(webob.Response):
         """WSGI: WebOb's, with the header list copied rather than rebuilt when it can be."""
         if self.conditional_response:
             return self.conditional_response_app(environ, start_response)
-        headers = self._headerlist[:]
-        for i, (name, value) in enumerate(headers):
-            if name.lower() == "location" and not _absolute(value):
-                headers[i] = (name, self._make_location_absolute(environ, value))
+        if type(self)._abs_headerlist is not _WEBOB_ABS_HEADERLIST:
+            headers = self._abs_headerlist(environ)  # a subclass decides about Location
+        else:
+            headers = self._headerlist[:]
+            for i, (name, value) in enumerate(headers):
+                if name.lower() == "location" and not _absolute(value):
+                    headers[i] = (name, self._make_location_absolute(environ, value))
         start_response(self._status, headers)
         if environ["REQUEST_METHOD"] == "HEAD":
             return webob.response.EmptyResponse(self._app_iter)

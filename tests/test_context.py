@@ -248,6 +248,17 @@ def test_response_call_makes_location_absolute_as_webob(location):
     assert ours == theirs
 
 
+def test_response_subclass_keeps_its_location_rule():
+    class AsGiven(Response):
+        def _abs_headerlist(self, environ):
+            return list(self._headerlist)
+
+    seen = {}
+    resp = AsGiven(status=302, location="/elsewhere")
+    resp(environ_for({}), lambda status, headers, exc_info=None: seen.update(headers))
+    assert seen["Location"] == "/elsewhere"
+
+
 def test_response_head_has_no_body():
     env = environ_for({"REQUEST_METHOD": "HEAD"})
     resp = Response(body=b"abc")
