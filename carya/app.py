@@ -406,7 +406,8 @@ class App:
         """
         resp = state.response
         handler = state.handler
-        if body and type(resp) is self.response_cls and isinstance(resp, Response):
+        if (body and type(resp) is self.response_cls and isinstance(resp, Response)
+                and resp._carya_direct):
             # carya's own response: what the code below does, on the status line
             # and the header list directly.
             line = resp._status

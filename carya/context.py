@@ -279,6 +279,8 @@ _STATUS_LINES = {code.value: _status_line(code.value) for code in HTTPStatus}
 
 
 _WEBOB_ABS_HEADERLIST = webob.Response._abs_headerlist
+_RENDER_ATTRIBUTES = ("headers", "headerlist", "body", "content_type", "charset", "app_iter",
+                      "content_length", "status", "_carya_render")
 
 
 def _absolute(location: str) -> bool:
@@ -313,6 +315,11 @@ class Response(webob.Response):
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
         cls._carya_defaults = cls._defaults()
+        # A subclass that redefines how headers, body or content type are set
+        # (Pecan's suite does: a ``headers`` property adding one) is rendered
+        # through those attributes, not straight into the header list.
+        cls._carya_direct = all(getattr(cls, name) is getattr(Response, name)
+                                for name in _RENDER_ATTRIBUTES)
 
     @classmethod
     def _defaults(cls) -> list:
@@ -405,6 +412,7 @@ class Response(webob.Response):
 
 
 Response._carya_defaults = Response._defaults()
+Response._carya_direct = True
 
 
 class State:

@@ -311,6 +311,21 @@ def test_touched_response_headers_as_before(client):
     assert (text.text, text.headers["X-Text"]) == ("plain", "1")
 
 
+def test_custom_response_class_sees_its_own_headers(client):
+    """Pecan's suite: a response_cls whose ``headers`` property adds one still does."""
+
+    class Custom(Response):
+        @property
+        def headers(self):
+            headers = super().headers
+            headers["X-Custom"] = "xyz"
+            return headers
+
+    app = client(CreateRoot(), response_cls=Custom)
+    resp = app.post_json("/servers", {"name": "n"}, status=201)
+    assert resp.headers["X-Custom"] == "xyz" and resp.json["server"]["name"] == "n"
+
+
 def test_malformed_body_is_a_400(client):
     app = client(CreateRoot())
     resp = app.post("/servers", b"{nope", content_type="application/json", status=400)
