@@ -28,6 +28,7 @@ APP_MODULES = {
     "carya": "benchmarks.apps.carya_app",
 }
 BATCH = 50
+CLOCK = ["cpu"]  # set from --clock
 BODY_PREVIEW = 300
 
 
@@ -158,7 +159,7 @@ def probe(app, shape):
 
 def timed_run(call, budget, max_iter):
     """Calls per second over one loop bounded by time and count (see benchmarks.timing)."""
-    return _timed_run(call, budget, max_iter, BATCH)
+    return _timed_run(call, budget, max_iter, BATCH, CLOCK[0])
 
 
 def measure(call, opts):
@@ -255,12 +256,14 @@ def parse_args(argv):
     parser.add_argument("--rss-requests", type=int, default=5000)
     parser.add_argument("--sizes", default=",".join(map(str, LOOKUP_SIZES)))
     parser.add_argument("--only-shapes", action="store_true", help="skip the lookup apps")
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     """Measure, print one JSON line, exit 1 if any answer was wrong."""
     opts = parse_args(argv)
+    CLOCK[0] = opts.clock
     report = {"framework": opts.framework, "errors": [], "observed": {}, "shapes": {}}
     report["lookup"] = {}
     module = importlib.import_module(APP_MODULES[opts.framework])

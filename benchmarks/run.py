@@ -60,6 +60,13 @@ def parse_args(argv):
         "spread reported (use 2-3 on a busy machine)",
     )
     parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu (default): the driver's CPU time, so other processes on a shared "
+        "machine do not count; wall: elapsed time",
+    )
+    parser.add_argument(
         "--no-lookup", action="store_true", help="skip the N-route lookup apps (faster)"
     )
     parser.add_argument(
@@ -100,6 +107,7 @@ def run_driver(name, opts):
     args = ["-m", "benchmarks.driver", name, "--seconds", str(opts.seconds)]
     args += ["--repeats", str(opts.repeats), "--max-iter", str(opts.max_iter)]
     args += ["--sizes", ",".join(map(str, LOOKUP_SIZES))]
+    args += ["--clock", opts.clock]
     if opts.no_lookup:
         args.append("--only-shapes")
     try:

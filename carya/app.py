@@ -150,6 +150,7 @@ class App:
         self.errors = _error_map(errors)
         self._ext_types: dict[str, str | None] = {}
         self._ctype_headers: dict[str, str] = {}
+        self._rendered_types: dict[str, str] = {}
 
     # --- the request path -----------------------------------------------------
 
@@ -408,7 +409,22 @@ class App:
         only a response left without any body becomes a 204.
         """
         resp = state.response
-        status = state.handler.status if state.handler is not None else 200
+        handler = state.handler
+        if (body and type(resp) is self.response_cls and isinstance(resp, Response)
+                and resp._carya_direct):
+            # carya's own response: what the code below does, on the status line
+            # and the header list directly.
+            line = resp._status
+            if line[:4] == "200 " and handler is not None and handler.status != 200:
+                line = resp._status = handler.status_line
+            if line[:3] not in ("204", "304"):
+                header = self._rendered_types.get(state.content_type)
+                if header is None:
+                    header = self._rendered_types[state.content_type] = self.rendered_type(
+                        state.content_type)
+                resp._carya_render(body, header)
+                return
+        status = handler.status if handler is not None else 200
         if status != 200 and resp.status_int == 200:
             resp.status = status  # the handler's declared success status
         if body:
@@ -420,6 +436,14 @@ class App:
             resp.status = 204
         if resp.status_int in (204, 304):
             resp.content_type = None
+
+    def rendered_type(self, ctype: str) -> str:
+        """The Content-Type header :meth:`materialize` gives a body of type ``ctype``."""
+        probe = self.response_cls()
+        probe.content_type = ctype
+        if _has_charset(probe.content_type):
+            probe.charset = "UTF-8"
+        return probe.headers["Content-Type"]
 
     def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
         """Send a fast-path response: status, two headers, the body."""

@@ -2,28 +2,81 @@
 
 One :class:`State` is created per request and published through a
 :class:`contextvars.ContextVar`, so ``carya.request`` works in threads and in
-tasks alike. WebOb's request and response objects are created lazily: a handler
+tasks alike. The request and response objects are created lazily: a handler
 that returns a value and never touches ``response`` is answered without building
-a WebOb response at all (see :mod:`carya.app`), which is most of carya's speed.
+a response object at all (see :mod:`carya.app`), which is most of carya's speed.
+
+When a handler does touch them, :class:`Request` and :class:`Response` are still
+``webob.Request`` and ``webob.Response`` (subclasses, the whole WebOb API), but
+what handlers commonly touch is a dict lookup or a list edit: headers read
+straight from the environ, status and headers written straight to the status
+line and header list, no WebOb parsing or validation on those paths.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from http import HTTPStatus
 from types import MethodType
 from typing import Any
 
 import webob
 import webob.exc
+from webob.headers import EnvironHeaders
+from webob.util import status_generic_reasons, status_reasons
 
 __all__ = [
     "Request", "Response", "State", "activated", "current", "request", "response", "state",
     "OutsideRequest",
 ]
+
+
+_UNSET: Any = object()
+# msgspec's JSON decoder (the optional ``speedups`` extra), imported on the first
+# body parsed: importing it costs ~15 ms, too much for ``import carya``.
+_compiled_loads: Any = _UNSET
+
+
+def _load_compiled() -> Any:
+    global _compiled_loads
+    try:
+        import msgspec.json
+    except ImportError:  # pragma: no cover - depends on the environment
+        _compiled_loads = None
+    else:
+        _compiled_loads = msgspec.json.Decoder().decode
+    return _compiled_loads
+
+_UNICODE_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def loads(data: bytes | str) -> Any:
+    """Parse a JSON request body: exactly what ``json.loads(data)`` returns or raises.
+
+    With ``msgspec`` installed it parses first (the same Python values as
+    ``json``, big integers included); anything it refuses (NaN, 1e400, a BOM,
+    lone surrogates, bad JSON...) goes to ``json.loads``, so the accepted
+    inputs, the results and the error messages are the standard library's.
+    Without it, UTF-8 bodies skip ``json``'s encoding detection.
+    ``benchmarks/json_libs.py`` measured json, orjson and msgspec on the
+    suite's bodies; orjson was left out because it turns big integers into floats.
+    """
+    compiled = _compiled_loads if _compiled_loads is not _UNSET else _load_compiled()
+    if compiled is not None:
+        try:
+            return compiled(data)
+        except ValueError:
+            pass
+    if type(data) is str:
+        return json.loads(data)
+    if data[:3].startswith(_UNICODE_BOMS) or b"\x00" in data[:4]:
+        return json.loads(data)  # UTF-16/32 or a BOM: let json detect the encoding
+    return json.loads(data.decode("utf-8"))
 
 
 class OutsideRequest(AttributeError, RuntimeError):
@@ -38,13 +91,112 @@ class MalformedJSON(webob.exc.HTTPBadRequest, ValueError):
     """The request body is not valid JSON (a 400, and a ValueError)."""
 
 
+_HEADER_KEYS: dict[str, str] = {}
+_HEADER_KEYS_MAX = 1024
+_UNQUOTED_KEYS = {"CONTENT-TYPE": "CONTENT_TYPE", "CONTENT-LENGTH": "CONTENT_LENGTH"}
+# Characters WebOb's url_quote leaves alone in a path; anything else needs quoting.
+_PATH_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-~/!$&'()*+,;=:@]")
+
+
+def environ_key(name: str) -> str:
+    """The environ key of request header ``name`` (``X-Auth-Token`` -> ``HTTP_X_AUTH_TOKEN``).
+
+    WebOb's rule, remembered per name: handlers ask for the same few headers on
+    every request. The memo is bounded so odd names cannot grow it for ever.
+    """
+    key = _HEADER_KEYS.get(name)
+    if key is None:
+        upper = name.upper()
+        key = _UNQUOTED_KEYS.get(upper) or "HTTP_" + upper.replace("-", "_")
+        if len(_HEADER_KEYS) < _HEADER_KEYS_MAX:
+            _HEADER_KEYS[name] = key
+    return key
+
+
+class RequestHeaders(EnvironHeaders):
+    """WebOb's environ-backed request headers, with lookups that are one dict access."""
+
+    def __getitem__(self, name: str) -> str:
+        return self.environ[environ_key(name)]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.environ.get(environ_key(name), default)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and environ_key(name) in self.environ
+
+
 class Request(webob.Request):
     """WebOb's request plus the two per-request dicts Pecan code expects.
 
     ``request.context`` is for application data (hooks put a DB session here);
     ``request.pecan`` (alias ``request.carya``) holds routing details such as the
     extension and content type chosen for this request.
+
+    The attributes handlers read on most requests (``headers``, ``json``,
+    ``host_url``, ``path``, ``url``...) read the environ directly; everything
+    else is WebOb's own code, unchanged.
     """
+
+    def __init__(self, environ: dict, *args: Any, **kw: Any):
+        if args or kw or type(environ) is not dict:
+            super().__init__(environ, *args, **kw)
+        else:  # what WebOb's __init__ does with no options, without checking them
+            self.__dict__["environ"] = environ
+
+    @property
+    def headers(self) -> RequestHeaders:
+        """The request headers, a view of the environ (WebOb's ``EnvironHeaders``)."""
+        found = self.__dict__.get("_carya_headers")
+        if found is None:
+            found = self.__dict__["_carya_headers"] = RequestHeaders(self.environ)
+        return found
+
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        webob.Request.headers.fset(self, value)
+
+    @property
+    def host_url(self) -> str:
+        """``scheme://host[:port]``, the scheme's default port left out (WebOb's rule)."""
+        env = self.environ
+        scheme = env.get("wsgi.url_scheme")
+        host = env.get("HTTP_HOST")
+        if host is None:
+            host, port = env.get("SERVER_NAME"), env.get("SERVER_PORT")
+        elif ":" in host and host[-1] != "]":
+            host, port = host.rsplit(":", 1)
+        else:
+            return scheme + "://" + host
+        if not port or (port == "80" and scheme == "http") or (
+                port == "443" and scheme == "https"):
+            return scheme + "://" + host
+        return f"{scheme}://{host}:{port}"
+
+    # SCRIPT_NAME and PATH_INFO made of URL-safe ASCII are their own quoted,
+    # decoded form; anything else goes through WebOb's decode-and-quote.
+
+    @property
+    def path(self) -> str:
+        env = self.environ
+        path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
+        if _PATH_UNSAFE.search(path) is None:
+            return path
+        return webob.Request.path.fget(self)
+
+    @property
+    def path_url(self) -> str:
+        env = self.environ
+        path = env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")
+        if _PATH_UNSAFE.search(path) is None:
+            return self.host_url + path
+        return webob.Request.path_url.fget(self)
+
+    @property
+    def url(self) -> str:
+        url = self.path_url
+        query = self.environ.get("QUERY_STRING")
+        return url + "?" + query if query else url
 
     @property
     def context(self) -> dict:
@@ -103,7 +255,7 @@ class Request(webob.Request):
         that does not), so a client's bad body never becomes a 500.
         """
         try:
-            return json.loads(self._read_body())
+            return loads(self._read_body())
         except ValueError as error:
             raise MalformedJSON(detail=f"Malformed JSON body: {error}") from None
         except RecursionError:  # '[' * 100000: a client's body, not a server fault
@@ -116,10 +268,151 @@ class Request(webob.Request):
     json_body = json
 
 
+def _status_line(code: int) -> str:
+    """WebOb's status line for ``code`` (its reason phrases, generic for unknown codes)."""
+    reason = status_reasons.get(code) or status_generic_reasons[code // 100]
+    return f"{code} {reason}"
+
+
+_STATUS_LINES = {code.value: _status_line(code.value) for code in HTTPStatus}
+
+
+
+_WEBOB_ABS_HEADERLIST = webob.Response._abs_headerlist
+_RENDER_ATTRIBUTES = ("headers", "headerlist", "body", "content_type", "charset", "app_iter",
+                      "content_length", "status", "_carya_render")
+
+
+def _absolute(location: str) -> bool:
+    """True when WebOb would send ``location`` unchanged: an http(s) URL, no tab/CR/LF."""
+    return (location.startswith(("http://", "https://")) and "\t" not in location
+            and "\r" not in location and "\n" not in location)
+
+
 class Response(webob.Response):
-    """WebOb's response; a subclass so applications can tell carya's apart."""
+    """WebOb's response (a subclass: applications can tell carya's apart).
+
+    Made without arguments, as carya makes one per request, it sets its status
+    line and header list directly instead of running WebOb's constructor; the
+    common setters (``status``, ``location``) write the status line and the
+    header list directly. Everything else is WebOb's code on the same fields.
+    """
 
     default_content_type = "text/html"
+
+    def __init__(self, body: Any = None, status: Any = None, headerlist: Any = None,
+                 app_iter: Any = None, content_type: Any = None, *args: Any, **kw: Any):
+        if (body is not None or status is not None or headerlist is not None or app_iter
+                is not None or content_type is not None or args or kw):
+            super().__init__(body, status, headerlist, app_iter, content_type, *args, **kw)
+            return
+        self._status = "200 OK"
+        self._headers = None
+        self._headerlist = self._carya_defaults[:]
+        self.conditional_response = self.default_conditional_response
+        self._app_iter = [b""]
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls._carya_defaults = cls._defaults()
+        # A subclass that redefines how headers, body or content type are set
+        # (Pecan's suite does: a ``headers`` property adding one) is rendered
+        # through those attributes, not straight into the header list.
+        cls._carya_direct = all(getattr(cls, name) is getattr(Response, name)
+                                for name in _RENDER_ATTRIBUTES)
+
+    @classmethod
+    def _defaults(cls) -> list:
+        """The header list WebOb's constructor gives this class (its content type and
+        charset), computed once when the class is made, copied per response."""
+        probe = cls.__new__(cls)
+        webob.Response.__init__(probe)
+        return list(probe._headerlist)
+
+    @property
+    def status(self) -> str:
+        return self._status
+
+    @status.setter
+    def status(self, value: Any) -> None:
+        line = _STATUS_LINES.get(value) if type(value) is int else None
+        if line is None:
+            webob.Response.status.fset(self, value)
+        else:
+            self._status = line
+
+    @property
+    def location(self) -> str | None:
+        for name, value in self._headerlist:
+            if name.lower() == "location":
+                return value
+        return None
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        headers = self._headerlist
+        for i in range(len(headers) - 1, -1, -1):
+            if headers[i][0].lower() == "location":
+                del headers[i]
+        if value is not None:
+            if "\n" in value or "\r" in value:
+                raise ValueError("Header value may not contain control characters")
+            headers.append(("Location", value))
+
+    @location.deleter
+    def location(self) -> None:
+        self.location = None
+
+    def _carya_render(self, body: bytes, content_type: str) -> None:
+        """Put a rendered body with its Content-Type header into the response.
+
+        What ``resp.body = body; resp.content_type = ...; resp.charset = ...``
+        leaves, written to the header list in one pass.
+        """
+        self._app_iter = [body]
+        length = str(len(body))
+        headers = self._headerlist
+        missing_type = missing_length = True
+        for i in range(len(headers) - 1, -1, -1):
+            name = headers[i][0].lower()
+            if name == "content-type":
+                if missing_type:
+                    headers[i] = ("Content-Type", content_type)
+                    missing_type = False
+                else:
+                    del headers[i]
+            elif name == "content-length":
+                if missing_length:
+                    headers[i] = ("Content-Length", length)
+                    missing_length = False
+                else:
+                    del headers[i]
+            elif name == "content-md5":
+                del headers[i]
+        if missing_type:
+            headers.append(("Content-Type", content_type))
+        if missing_length:
+            headers.append(("Content-Length", length))
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """WSGI: WebOb's, with the header list copied rather than rebuilt when it can be."""
+        if self.conditional_response:
+            return self.conditional_response_app(environ, start_response)
+        if type(self)._abs_headerlist is not _WEBOB_ABS_HEADERLIST:
+            headers = self._abs_headerlist(environ)  # a subclass decides about Location
+        else:
+            headers = self._headerlist[:]
+            for i, (name, value) in enumerate(headers):
+                if name.lower() == "location" and not _absolute(value):
+                    headers[i] = (name, self._make_location_absolute(environ, value))
+        start_response(self._status, headers)
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return webob.response.EmptyResponse(self._app_iter)
+        return self._app_iter
+
+
+Response._carya_defaults = Response._defaults()
+Response._carya_direct = True
 
 
 class State:
@@ -253,6 +546,54 @@ class _Proxy:
         return dir(self._target()) if _current.get() is not None else []
 
 
+class _RequestProxy(_Proxy):
+    """``carya.request``: public names go straight to the current request.
+
+    ``__getattribute__`` rather than ``__getattr__``: the failed normal lookup
+    that precedes ``__getattr__`` costs more than the forwarding itself.
+    Private names (``_attr``, ``__class__``...) stay the proxy's own.
+    """
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name[:1] == "_":
+            return object.__getattribute__(self, name)
+        st = _current.get()
+        if st is None:
+            current()  # raises the "outside a request" error
+        req = st._request
+        if req is None:
+            req = st.request
+        return getattr(req, name)
+
+
+class _ResponseProxy(_Proxy):
+    """``carya.response``: public names go straight to the current response."""
+
+    __slots__ = ()
+
+    def __getattribute__(self, name: str) -> Any:
+        if name[:1] == "_":
+            return object.__getattribute__(self, name)
+        st = _current.get()
+        if st is None:
+            current()
+        resp = st._response
+        if resp is None:
+            resp = st.response
+        return getattr(resp, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        st = _current.get()
+        if st is None:
+            current()
+        resp = st._response
+        if resp is None:
+            resp = st.response
+        setattr(resp, name, value)
+
+
 class _StateProxy(_Proxy):
     """``carya.state``: the whole state object of the current request."""
 
@@ -268,6 +609,6 @@ class _StateProxy(_Proxy):
         return vars(st) if st is not None else {}
 
 
-request: Request = _Proxy("request")  # type: ignore[assignment]
-response: Response = _Proxy("response")  # type: ignore[assignment]
+request: Request = _RequestProxy("request")  # type: ignore[assignment]
+response: Response = _ResponseProxy("response")  # type: ignore[assignment]
 state: State = _StateProxy("state")  # type: ignore[assignment]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
+import webob
 from webtest import TestApp
 
-from carya import expose, make_app, request, response, state
+from carya import context, expose, make_app, request, response, state
+from carya.context import Request, Response
 from carya.rest import RestController
 
 
@@ -114,3 +117,250 @@ def test_state_is_isolated_between_threads(client):
     for t in threads:
         t.join(5)
     assert results == {"a": "a", "b": "b"}
+
+
+# --- the request and response objects: WebOb's answers, cheaper ---------------------
+
+ENVIRONS = {
+    "plain": {"HTTP_HOST": "localhost", "PATH_INFO": "/servers"},
+    "port": {"HTTP_HOST": "api.example.org:8774", "PATH_INFO": "/v2.1/servers",
+             "QUERY_STRING": "limit=5&marker=x"},
+    "default port": {"HTTP_HOST": "localhost:80", "PATH_INFO": "/a"},
+    "https": {"wsgi.url_scheme": "https", "HTTP_HOST": "h:443", "PATH_INFO": "/b"},
+    "https other port": {"wsgi.url_scheme": "https", "HTTP_HOST": "h:8443", "PATH_INFO": "/"},
+    "ipv6": {"HTTP_HOST": "[::1]:8080", "PATH_INFO": "/c"},
+    "ipv6 no port": {"HTTP_HOST": "[::1]", "PATH_INFO": "/c"},
+    "no Host": {"SERVER_NAME": "srv", "SERVER_PORT": "8080", "PATH_INFO": "/d"},
+    "no Host, port 80": {"SERVER_NAME": "srv", "SERVER_PORT": "80", "PATH_INFO": "/d"},
+    "script name": {"HTTP_HOST": "h", "SCRIPT_NAME": "/compute", "PATH_INFO": "/v2/x"},
+    "needs quoting": {"HTTP_HOST": "h", "PATH_INFO": "/a b/%41/<x>"},
+    "utf-8 path": {"HTTP_HOST": "h", "PATH_INFO": "/caf\u00c3\u00a9"},
+    "empty path": {"HTTP_HOST": "h", "PATH_INFO": ""},
+}
+
+
+def environ_for(extra: dict) -> dict:
+    env = webob.Request.blank("/").environ
+    env.pop("HTTP_HOST", None)
+    env.update({"HTTP_X_AUTH_TOKEN": "tok", "CONTENT_TYPE": "application/json",
+                "CONTENT_LENGTH": "2"})
+    env.update(extra)
+    return env
+
+
+@pytest.mark.parametrize("name", sorted(ENVIRONS))
+def test_request_urls_are_webobs(name):
+    env = environ_for(ENVIRONS[name])
+    ours, theirs = Request(dict(env)), webob.Request(dict(env))
+    for attr in ("host_url", "application_url", "path_url", "path", "url", "path_qs"):
+        assert getattr(ours, attr) == getattr(theirs, attr), attr
+
+
+def test_request_headers_are_webobs():
+    env = environ_for({})
+    ours, theirs = Request(env).headers, webob.Request(dict(env)).headers
+    assert isinstance(ours, webob.headers.EnvironHeaders)
+    for name in ("X-Auth-Token", "x-auth-token", "Content-Type", "content-length", "Missing",
+                 "Host"):
+        assert ours.get(name) == theirs.get(name), name
+        assert (name in ours) == (name in theirs), name
+    assert ours["X-Auth-Token"] == "tok"
+    with pytest.raises(KeyError):
+        ours["X-Missing"]  # noqa: B018
+    assert dict(ours) == dict(theirs)
+
+
+def test_request_headers_write_through_to_the_environ():
+    req = Request(environ_for({}))
+    req.headers["X-Trace"] = "t1"
+    assert req.environ["HTTP_X_TRACE"] == "t1"
+    req.headers = {"X-Only": "1"}
+    assert req.headers.get("X-Only") == "1" and req.headers.get("X-Auth-Token") is None
+
+
+def test_request_is_a_webob_request_with_webobs_options():
+    env = environ_for({})
+    assert isinstance(Request(env), webob.Request)
+    req = Request(env, charset="UTF-8")  # options take WebOb's own constructor
+    assert req.charset == "UTF-8"
+    with pytest.raises(TypeError):
+        Request([("not", "a dict")])
+
+
+def test_header_keys_memo_is_bounded():
+    for i in range(context._HEADER_KEYS_MAX + 50):
+        assert context.environ_key(f"X-Odd-{i}") == f"HTTP_X_ODD_{i}"
+    assert len(context._HEADER_KEYS) <= context._HEADER_KEYS_MAX
+
+
+def test_new_response_is_webobs_default():
+    ours, theirs = Response(), webob.Response()
+    assert isinstance(ours, webob.Response)
+    assert (ours.status, ours.body, ours.app_iter) == (theirs.status, theirs.body, theirs.app_iter)
+    assert ours.headerlist == theirs.headerlist
+    ours.headers["X-A"] = "1"
+    assert Response().headerlist == theirs.headerlist  # no shared list between responses
+
+
+def test_response_subclass_defaults_follow_its_class():
+    class JSONResponse(Response):
+        default_content_type = "application/json"
+
+    class WebObJSON(webob.Response):
+        default_content_type = "application/json"
+
+    assert JSONResponse().headerlist == WebObJSON().headerlist
+    assert Response().content_type == "text/html"
+
+
+@pytest.mark.parametrize("value", [201, 202, 204, 299, 404, 599, "201 Created",
+                                   "418 I'm a teapot", b"200 OK"])
+def test_response_status_is_webobs(value):
+    ours, theirs = Response(), webob.Response()
+    ours.status = theirs.status = value
+    assert (ours.status, ours.status_int) == (theirs.status, theirs.status_int)
+
+
+@pytest.mark.parametrize("value", ["nope", 3.5, None])
+def test_response_bad_status_raises_as_webob(value):
+    with pytest.raises(Exception) as theirs:  # noqa: PT011 - whatever WebOb raises
+        webob.Response().status = value
+    with pytest.raises(theirs.type):
+        Response().status = value
+
+
+def test_response_location_is_webobs():
+    ours, theirs = Response(), webob.Response()
+    for resp in (ours, theirs):
+        resp.headers.add("location", "/old")
+        resp.location = "/servers/1"
+    assert ours.headerlist == theirs.headerlist and ours.location == "/servers/1"
+    del ours.location
+    del theirs.location
+    assert ours.headerlist == theirs.headerlist and ours.location is None
+    with pytest.raises(ValueError, match="control characters"):
+        ours.location = "/a\r\nSet-Cookie: x=1"
+
+
+@pytest.mark.parametrize("location", ["/servers/1", "servers/1", "http://elsewhere/x",
+                                      "//evil.example/x", "/\tx"])
+def test_response_call_makes_location_absolute_as_webob(location):
+    env = environ_for({"PATH_INFO": "/v2/servers", "REQUEST_METHOD": "POST"})
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen.setdefault("runs", []).append((status, headers))
+
+    for resp in (Response(status=201, location=location), webob.Response(status=201,
+                                                                          location=location)):
+        resp.body = b"{}"
+        assert list(resp(dict(env), start_response)) == [b"{}"]
+    ours, theirs = seen["runs"]
+    assert ours == theirs
+
+
+def test_response_subclass_keeps_its_location_rule():
+    class AsGiven(Response):
+        def _abs_headerlist(self, environ):
+            return list(self._headerlist)
+
+    seen = {}
+    resp = AsGiven(status=302, location="/elsewhere")
+    resp(environ_for({}), lambda status, headers, exc_info=None: seen.update(headers))
+    assert seen["Location"] == "/elsewhere"
+
+
+def test_response_head_has_no_body():
+    env = environ_for({"REQUEST_METHOD": "HEAD"})
+    resp = Response(body=b"abc")
+    assert list(resp(env, lambda status, headers, exc_info=None: None)) == []
+
+
+class Create(RestController):
+    """The "create" shape of ``python -m benchmarks``: what OpenStack handlers do."""
+
+    @expose("json")
+    def post(self):
+        token = request.headers.get("X-Auth-Token")
+        body = request.json
+        response.status = 201
+        response.location = request.host_url + "/servers/s1"
+        response.headers["X-Extra"] = "yes"
+        return {"server": {"id": "s1", "name": body["name"], "owner": token}}
+
+
+class CreateRoot:
+    servers = Create()
+
+    @expose("json")
+    def gone(self):
+        response.status = 204  # a JSON handler returning None: 204, no Content-Type
+
+    @expose(content_type="text/plain")
+    def text(self):
+        response.headers["X-Text"] = "1"
+        return "plain"
+
+
+def test_create_shape_end_to_end(client):
+    app = client(CreateRoot())
+    resp = app.post_json("/servers", {"name": "web-1"}, headers={"X-Auth-Token": "tok"},
+                         status=201)
+    assert resp.json == {"server": {"id": "s1", "name": "web-1", "owner": "tok"}}
+    assert resp.headers["Location"] == "http://localhost/servers/s1"
+    assert resp.headers["X-Extra"] == "yes"
+    assert resp.headers["Content-Type"] == "application/json"  # as Pecan sends it
+    assert resp.headers["Content-Length"] == str(len(resp.body))
+
+
+def test_touched_response_headers_as_before(client):
+    app = client(CreateRoot())
+    gone = app.get("/gone", status=204)
+    assert "Content-Type" not in gone.headers
+    text = app.get("/text")
+    assert text.headers["Content-Type"] == "text/plain; charset=UTF-8"
+    assert (text.text, text.headers["X-Text"]) == ("plain", "1")
+
+
+def test_custom_response_class_sees_its_own_headers(client):
+    """Pecan's suite: a response_cls whose ``headers`` property adds one still does."""
+
+    class Custom(Response):
+        @property
+        def headers(self):
+            headers = super().headers
+            headers["X-Custom"] = "xyz"
+            return headers
+
+    app = client(CreateRoot(), response_cls=Custom)
+    resp = app.post_json("/servers", {"name": "n"}, status=201)
+    assert resp.headers["X-Custom"] == "xyz" and resp.json["server"]["name"] == "n"
+
+
+def test_malformed_body_is_a_400(client):
+    app = client(CreateRoot())
+    resp = app.post("/servers", b"{nope", content_type="application/json", status=400)
+    assert "Malformed JSON body" in resp.text
+
+
+JSON_INPUTS = [
+    '{"a": "caf\u00e9"}', '\ufeff{"a": 1}', "[1,",  # str, as carya.api passes
+    b'{"a": [1, 2.5, null, true]}', b"NaN", b"1e400", b"123456789012345678901234567890",
+    '\ufeff{"a": 1}'.encode(), '{"a": 1}'.encode("utf-16"), b'"\\ud800"', b"[1, 2",
+    b"\xff", b"", b"[0.1000000000000000055511151231257827, -0.0]",
+]
+
+
+def outcome(parse, data):
+    try:
+        return "ok", repr(parse(data))
+    except ValueError as error:
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["msgspec-if-installed", "stdlib"])
+@pytest.mark.parametrize("data", JSON_INPUTS)
+def test_loads_is_json_loads(monkeypatch, compiled, data):
+    if not compiled:
+        monkeypatch.setattr(context, "_compiled_loads", None)
+    assert outcome(context.loads, data) == outcome(json.loads, data)

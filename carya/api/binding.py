@@ -14,13 +14,12 @@ App's pipeline (hooks, checks, rendering, errors) runs unchanged.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable
 from typing import Any
 
 import webob.exc as exc
 
-from ..context import Request
+from ..context import Request, loads
 from ..expose import JSON, Exposed
 from ..handler import Handler
 from ..render import RendererFactory
@@ -83,7 +82,7 @@ def _parse_body(state: Any) -> Any:
             detail=f"Unsupported Content-Type {ctype!r}: this API reads JSON (application/json)."
         )
     try:
-        return json.loads(raw.decode("utf-8"))  # JSON on the wire is UTF-8 (RFC 8259)
+        return loads(raw.decode("utf-8"))  # JSON on the wire is UTF-8 (RFC 8259)
     except UnicodeDecodeError:
         raise exc.HTTPBadRequest(detail="Malformed request body: it is not UTF-8") from None
     except ValueError as error:
