@@ -94,7 +94,12 @@ class FrontWorker(Worker):
                 else:
                     conn = conns.get(fd)
                     if conn is not None:
-                        self._readable(conn)
+                        try:
+                            self._readable(conn)
+                        except Exception:  # noqa: BLE001 - one connection, not the worker
+                            self.log.exception("front: dropped a connection from %s",
+                                               conn.addr)
+                            self._close(conn)
             now = time.monotonic()
             if now >= next_tick:
                 next_tick = now + TICK
