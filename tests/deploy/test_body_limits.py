@@ -30,7 +30,10 @@ def catalog_with_limits(port, workdir):
             f"exec(open({CATALOG + '/config.py'!r}).read())\n"
             "app['template_path'] = " + repr(CATALOG + "/catalog/templates") + "\n"
             "server['max_body_by_path'] = {'/basemethod': 4 * 2**20}\n")
-    with running(serve_cmd(f"deploy({config!r})", port, workers=2), port, workdir,
+    # graceful_timeout well under stop()'s 30 s wait: a refused upload's client may still
+    # be pushing bytes when the server is told to stop
+    with running(serve_cmd(f"deploy({config!r})", port, workers=2, graceful_timeout=10),
+                 port, workdir,
                  probe="/catalog/", cwd=CATALOG) as server:
         yield server
 
