@@ -382,7 +382,9 @@ def app_wsgi(config: str, env: Mapping[str, str]) -> str:
     from carya.cli.apache import render_wsgi
     from carya.cli.loading import parse_spec
 
-    text = render_wsgi(parse_spec(config))
+    # carya's CARYA_STATE_DIR default: the system's own state directory (DESIGN.md)
+    state_dir = env.get("CLOUDAPPS_STATE_DIR") or os.path.abspath("var")
+    text = render_wsgi(parse_spec(config), state_dir)
     doc, _, body = text.partition('"""\n\n')
     settings_lines = "".join(f"    {key!r}: {value!r},\n" for key, value in sorted(env.items()))
     return (f'{doc}"""\n\nimport os\n\n'

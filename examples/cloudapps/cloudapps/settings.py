@@ -50,3 +50,10 @@ def reconcile_after() -> float:
     """Seconds a busy deployment may go untouched before the reconciler re-reads the cloud
     (``CLOUDAPPS_RECONCILE_AFTER``; 0 turns the reconciler off)."""
     return float(os.environ.get("CLOUDAPPS_RECONCILE_AFTER", "15"))
+
+
+def alarms_auth_strategy() -> str:
+    """The alarm API's authentication: ``noauth`` (default: Aodh's ``auth_mode = noauth``,
+    the caller's ``X-User-Id``/``X-Project-Id`` are believed) or ``keystone``
+    (``CLOUDAPPS_ALARMS_AUTH_STRATEGY``)."""
+    return os.environ.get("CLOUDAPPS_ALARMS_AUTH_STRATEGY", "noauth")

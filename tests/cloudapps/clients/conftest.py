@@ -30,6 +30,7 @@ from tests.deploy.conftest import alive
 from tests.support import EXAMPLES, free_port, wait_for_port
 
 INI = os.path.join(EXAMPLES, "cloudapps", "etc", "cloud", "api-paste.ini")
+ALARMS_CONFIG = os.path.join(EXAMPLES, "cloudapps", "etc", "alarms", "config.py")
 
 
 @pytest.fixture(scope="session")
@@ -64,11 +65,13 @@ def nova_session(system: Launched, user: str = "alice", project: str = "demo"
 
 @dataclass
 class KeystoneCloud:
-    """Keystone (``python -m cloudapps keystone``), the cloud API behind keystonemiddleware
-    (``CLOUDAPPS_AUTH_STRATEGY=keystone``) and a compute worker, all on loopback."""
+    """Keystone (``python -m cloudapps keystone``), the cloud API and the alarm API behind
+    keystonemiddleware (``CLOUDAPPS_AUTH_STRATEGY`` and ``CLOUDAPPS_ALARMS_AUTH_STRATEGY``
+    ``keystone``) and a compute worker, all on loopback."""
 
     keystone_url: str
     cloud_url: str
+    alarms_url: str
     state_dir: str
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     started_in: float = 0.0
@@ -124,18 +127,19 @@ def keystone_cloud(tmp_path_factory) -> Iterator[KeystoneCloud]:
     """Keystone bootstrapped and provisioned (the venv is built first if missing), then the
     cloud API and worker using it; everything stopped afterwards, even on failure."""
     state = str(tmp_path_factory.mktemp("keystone"))
-    ks_port, cloud_port = free_port(), free_port()
+    ks_port, cloud_port, alarms_port = free_port(), free_port(), free_port()
     kc = KeystoneCloud(f"http://127.0.0.1:{ks_port}", f"http://127.0.0.1:{cloud_port}/v2.1",
-                       state)
+                       f"http://127.0.0.1:{alarms_port}", state)
     env = {**os.environ, "CLOUDAPPS_STATE_DIR": os.path.join(state, "cloud"),
            "CLOUDAPPS_AUTH_STRATEGY": "keystone", "CLOUDAPPS_KEYSTONE_URL": kc.keystone_url,
+           "CLOUDAPPS_ALARMS_AUTH_STRATEGY": "keystone",
            "CLOUDAPPS_BUILD_DELAY": "0.5"}
     started = time.monotonic()
     try:
         keystone = _spawn(kc, "keystone", [
             sys.executable, "-m", "cloudapps", "keystone", "--state-dir",
             os.path.join(state, "keystone"), "--port", str(ks_port),
-            "--cloud-url", kc.cloud_url, "--alarms-url", "http://127.0.0.1:9/"], env)
+            "--cloud-url", kc.cloud_url, "--alarms-url", kc.alarms_url], env)
 
         def keystone_up() -> bool:
             assert keystone.poll() is None, f"keystone command exited:\n{kc.logs()}"
@@ -149,7 +153,10 @@ def keystone_cloud(tmp_path_factory) -> Iterator[KeystoneCloud]:
         cloud = _spawn(kc, "cloud-api", [carya, "serve", f"{INI}#osapi_compute",
                                          "--port", str(cloud_port)], env)
         _spawn(kc, "compute", [sys.executable, "-m", "cloudapps.cloud.compute"], env)
+        alarms = _spawn(kc, "alarms-api", [carya, "serve", ALARMS_CONFIG, "--port",
+                                           str(alarms_port)], env)
         wait_for_port(cloud_port, cloud, timeout=60)
+        wait_for_port(alarms_port, alarms, timeout=60)
         yield kc
     finally:
         _stop(kc)

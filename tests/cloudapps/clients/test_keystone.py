@@ -15,6 +15,8 @@ import sys
 import openstack
 import pytest
 import requests
+from aodhclient import client as aodh_client
+from aodhclient import exceptions as aodh_exc
 from cloudapps.cloud import db
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
@@ -115,3 +117,24 @@ def test_the_nova_cli_negotiates_its_version(keystone_cloud):
     too_new = nova_cli(keystone_cloud, "--os-compute-api-version", "2.60", "list")
     assert too_new.returncode != 0
     assert "The specified version isn't supported by server" in too_new.stderr, too_new
+
+
+def test_aodhclient_logs_in_with_a_password_and_finds_the_alarm_service(keystone_cloud):
+    sess = keystone_cloud.session("demo", "demo-password")
+    assert sess.get_endpoint(service_type="alarming", interface="public") == \
+        keystone_cloud.alarms_url
+    aodh = aodh_client.Client("2", session=sess)
+    alarm = aodh.alarm.create({"name": "ks-alarm", "type": "event",
+                               "event_rule": {"event_type": "deployment.create.error"}})
+    # the identity is the token's: auth_token replaced whatever headers the client sent
+    assert alarm["project_id"] == sess.get_project_id()
+    assert alarm["user_id"] == sess.get_user_id()
+    assert [a["name"] for a in aodh.alarm.list(filters={"name": "ks-alarm"})] == ["ks-alarm"]
+    aodh.alarm.delete(alarm["alarm_id"])
+    assert requests.get(keystone_cloud.alarms_url, timeout=10).status_code == 200  # versions
+    refused = requests.get(f"{keystone_cloud.alarms_url}/v2/alarms",
+                           headers={"X-Project-Id": "forged"}, timeout=10)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == 401
+    forged = ks_session.Session(auth=token_endpoint.Token(keystone_cloud.alarms_url, "forged"))
+    with pytest.raises(aodh_exc.Unauthorized):
+        aodh_client.Client("2", session=forged).alarm.list()

@@ -82,6 +82,9 @@ def test_reboot_stop_start_snapshot_delete(api, collector, make_worker):
                .json["image"]["status"] == "ACTIVE", 10, "the snapshot to be ACTIVE")
     api.post_json(url, {"os-start": None}, headers=ALICE, status=202)
     wait_status(api, server_id, "ACTIVE")
+    # the worker commits the status, then sends its events: wait for them, or the API's
+    # delete.start (sent at once) may overtake them and the order below would be a race
+    collector.wait_for(server_id, "compute.instance.power_on.end")
     api.delete(f"/v2.1/servers/{server_id}", headers=ALICE, status=204)
     wait_status(api, server_id, 404)
     seen = collector.wait_for(server_id, "compute.instance.delete.end")

@@ -30,8 +30,8 @@ from carya.middleware.request_id import ENV_REQUEST_ID
 __all__ = ["authtoken_options", "authtoken_factory", "KeystoneContext", "context_factory"]
 
 
-def authtoken_options() -> dict[str, str]:
-    """keystonemiddleware's options for this cloud, from the environment."""
+def authtoken_options(service_type: str = "compute") -> dict[str, str]:
+    """keystonemiddleware's options for the service ``service_type``, from the environment."""
     url = os.environ.get("CLOUDAPPS_KEYSTONE_URL", "http://127.0.0.1:5000").rstrip("/")
     return {
         "www_authenticate_uri": url,
@@ -43,7 +43,7 @@ def authtoken_options() -> dict[str, str]:
         "user_domain_name": "Default",
         "project_domain_name": "Default",
         "delay_auth_decision": "false",
-        "service_type": "compute",
+        "service_type": service_type,
         "http_connect_timeout": "10",
     }
 
