@@ -84,7 +84,7 @@
           el("td", {}, action["x-policy"].join(", "))) : null,
         action["x-min-version"] ? el("tr", {}, el("th", {}, "Microversions"),
           el("td", {}, action["x-min-version"] + " to " + action["x-max-version"])) : null,
-        el("tr", {}, el("th", {}, "Errors"), el("td", {}, (action.responses || []).join(", ")))),
+        el("tr", {}, el("th", {}, "Statuses"), el("td", {}, (action.responses || []).join(", ")))),
       branches[i] ? json(branches[i]) : null));
   }
 
