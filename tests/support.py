@@ -66,3 +66,43 @@ def fetch(port: int, method: str, path: str, body: str | bytes | None = None,
         return resp.status, dict(resp.getheaders()), resp.read().decode()
     finally:
         conn.close()
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+@contextmanager
+def headless_chromium(console: bool = False) -> Iterator:
+    """Debian's Chromium, headless, driven by Selenium, with a throwaway profile.
+
+    ``console=True`` keeps the page's console messages for ``driver.get_log('browser')``.
+    The flags keep it off the (closed) network; the profile is removed afterwards.
+    """
+    import shutil
+    import tempfile
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: run scripts/ci-deps"
+    assert os.access(CHROMEDRIVER, os.X_OK), f"{CHROMEDRIVER} missing: run scripts/ci-deps"
+    profile = tempfile.mkdtemp(prefix="carya-chromium-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    if console:
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
+        options.add_argument(flag)
+    try:
+        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
+        try:
+            driver.set_page_load_timeout(20)
+            yield driver
+        finally:
+            driver.quit()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -15,15 +13,13 @@ import pytest
 
 from carya.cli import main
 from carya.cli.loading import load
-from tests.support import EXAMPLES, free_port, running
+from tests.support import EXAMPLES, free_port, headless_chromium, running
 
 CLOUDAPPS_ETC = os.path.join(EXAMPLES, "cloudapps", "etc")
 CLOUD = os.path.join(CLOUDAPPS_ETC, "cloud", "api-paste.ini") + "#osapi_compute"
 ALARMS = os.path.join(CLOUDAPPS_ETC, "alarms", "config.py")
 DEPLOYER = os.path.join(CLOUDAPPS_ETC, "deployer", "config.py")
 CARYA = os.path.join(os.path.dirname(sys.executable), "carya")
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 TARGETS = {
     "catalog": os.path.join(EXAMPLES, "catalog", "config.py"),
     "groups": os.path.join(EXAMPLES, "groups", "api-paste.ini"),
@@ -93,27 +89,5 @@ version = 2.1
 @pytest.fixture(scope="module")
 def browser():
     """Headless Chromium (Debian's) driven by Selenium, with a throwaway profile."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: run scripts/ci-deps"
-    assert os.access(CHROMEDRIVER, os.X_OK), f"{CHROMEDRIVER} missing: run scripts/ci-deps"
-    profile = tempfile.mkdtemp(prefix="carya-openapi-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
-        options.add_argument(flag)
-    try:
-        driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    except Exception:
-        shutil.rmtree(profile, ignore_errors=True)
-        raise
-    driver.set_page_load_timeout(20)
-    try:
+    with headless_chromium() as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)

@@ -16,25 +16,19 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.support import ROOT, free_port, running
+from tests.support import ROOT, free_port, headless_chromium, running
 
 from .conftest import CARYA, DEPLOYER_CONFIG, alarms_running, background, cloud_running
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 ARTIFACTS = os.path.join(ROOT, "test-artifacts")
 
 
@@ -71,24 +65,8 @@ def gui_with_alarms(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    assert os.access(CHROMIUM, os.X_OK), f"{CHROMIUM} missing: run scripts/ci-deps"
-    assert os.access(CHROMEDRIVER, os.X_OK), f"{CHROMEDRIVER} missing: run scripts/ci-deps"
-    profile = tempfile.mkdtemp(prefix="carya-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console, for the tests
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 f"--user-data-dir={profile}", "--window-size=1280,1000"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(20)
-    try:
+    with headless_chromium(console=True) as driver:  # console: the tests check for errors
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def deploy(driver, name, flavor, instances="1", template="web"):
