@@ -120,7 +120,7 @@ class RequestHeaders(EnvironHeaders):
         return self.environ[environ_key(name)]
 
     def get(self, name: str, default: Any = None) -> Any:
-        return self.environ.get(environ_key(name), default)
+        return self.environ.get(_HEADER_KEYS.get(name) or environ_key(name), default)
 
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and environ_key(name) in self.environ
@@ -279,6 +279,7 @@ _STATUS_LINES = {code.value: _status_line(code.value) for code in HTTPStatus}
 
 
 _WEBOB_ABS_HEADERLIST = webob.Response._abs_headerlist
+_BODY_HEADERS = frozenset(("content-type", "content-length", "content-md5"))
 _RENDER_ATTRIBUTES = ("headers", "headerlist", "body", "content_type", "charset", "app_iter",
                       "content_length", "status", "_carya_render")
 
@@ -351,9 +352,10 @@ class Response(webob.Response):
     @location.setter
     def location(self, value: str | None) -> None:
         headers = self._headerlist
-        for i in range(len(headers) - 1, -1, -1):
-            if headers[i][0].lower() == "location":
-                del headers[i]
+        for name, _ in headers:
+            if name.lower() == "location":
+                headers[:] = [h for h in headers if h[0].lower() != "location"]
+                break
         if value is not None:
             if "\n" in value or "\r" in value:
                 raise ValueError("Header value may not contain control characters")
@@ -372,6 +374,13 @@ class Response(webob.Response):
         self._app_iter = [body]
         length = str(len(body))
         headers = self._headerlist
+        if (len(headers) >= 2 and headers[0][0] == "Content-Type"
+                and headers[1][0] == "Content-Length"
+                and not any(h[0].lower() in _BODY_HEADERS for h in headers[2:])):
+            # the constructor's two headers, untouched by the handler: replace them
+            headers[0] = ("Content-Type", content_type)
+            headers[1] = ("Content-Length", length)
+            return
         missing_type = missing_length = True
         for i in range(len(headers) - 1, -1, -1):
             name = headers[i][0].lower()
@@ -564,7 +573,7 @@ class _RequestProxy(_Proxy):
             current()  # raises the "outside a request" error
         req = st._request
         if req is None:
-            req = st.request
+            req = st._request = st.app.request_cls(st.environ)
         return getattr(req, name)
 
 
@@ -581,7 +590,7 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            resp = st.response
+            resp = st._response = st.app.response_cls()
         return getattr(resp, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -590,7 +599,7 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            resp = st.response
+            resp = st._response = st.app.response_cls()
         setattr(resp, name, value)
 
 

@@ -270,6 +270,23 @@ def test_response_subclass_keeps_its_location_rule():
     assert seen["Location"] == "/elsewhere"
 
 
+@pytest.mark.parametrize("extra", [
+    [],
+    [("Location", "/x")],
+    [("Content-MD5", "abc"), ("X-A", "1")],
+    [("content-type", "text/plain"), ("content-length", "9")],
+])
+def test_one_pass_render_leaves_webobs_headers(extra):
+    ours, theirs = Response(), webob.Response()
+    for resp in (ours, theirs):
+        resp.headerlist.extend(extra)
+    ours._carya_render(b'{"a":1}', "application/json")
+    theirs.body = b'{"a":1}'
+    theirs.content_type = "application/json"
+    assert sorted(ours.headerlist) == sorted(theirs.headerlist)
+    assert ours.body == theirs.body
+
+
 def test_response_head_has_no_body():
     env = environ_for({"REQUEST_METHOD": "HEAD"})
     resp = Response(body=b"abc")
