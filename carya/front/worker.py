@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import errno
 import os
+import queue
 import select
+import signal
 import socket
 import time
 from typing import Any
@@ -61,6 +63,25 @@ class FrontWorker(Worker):
     """See the module docstring. ``settings`` is set on the subclass :func:`worker_class` makes."""
 
     settings = FrontSettings()
+
+    def init_signals(self) -> None:
+        """Install the worker's handlers, then honour a stop that came before them.
+
+        Until this runs, the forked worker still has the arbiter's handler, which only
+        queues the signal in the worker's copy of the arbiter: a SIGTERM sent while the
+        worker was booting (a server stopped right after it started) was lost, and the
+        worker served on until the arbiter killed it after ``graceful_timeout``.
+        """
+        inherited = getattr(signal.getsignal(signal.SIGTERM), "__self__", None)
+        super().init_signals()
+        queued = getattr(inherited, "SIG_QUEUE", None)
+        while queued is not None and hasattr(queued, "get_nowait"):
+            try:
+                sig = queued.get_nowait()
+            except queue.Empty:
+                break
+            if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT):
+                self.alive = False
 
     def run(self) -> None:
         cfg = self.cfg
