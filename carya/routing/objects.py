@@ -158,6 +158,11 @@ class Router:
         """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
         mounts = self.mounts
         if mounts:
+            node = mounts.get(path)
+            if node is not None:
+                # the collection itself (``POST /servers``): the walk from the root would
+                # reach this node with nothing left, as it does for the longer paths below
+                return node, []
             prefix = path
             while True:
                 cut = prefix.rfind("/")
