@@ -20,7 +20,7 @@ from ..expose import is_exposed
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
-from .rest import route_rest
+from .rest import collection_targets, plain_verb, route_rest
 from .spec import ControllerSpec, SpecCache, is_controller_object
 
 __all__ = ["Node", "Router", "Walk", "NonCanonical"]
@@ -82,6 +82,12 @@ class Router:
         # path prefix -> dynamic node, where the walk may start directly
         self.mounts: dict[str, Node] = {}
         self._compile(self.root, "", fallbacks=False)
+        # RestController path -> {method: (target, node, [])} for GET/POST on the path itself
+        self.collections: dict[str, dict[str, tuple]] = {}
+        for path, node in self.mounts.items():
+            targets = collection_targets(node)
+            if targets:
+                self.collections[path] = targets
 
     # --- build time -------------------------------------------------------------
 
@@ -136,6 +142,11 @@ class Router:
 
     def find(self, state: Any, path: str, method: str) -> tuple[Target, Node, list[str]]:
         """Route what the static table does not answer, with Pecan's rules."""
+        collection = self.collections.get(path)
+        if collection is not None:
+            found = collection.get(method)
+            if found is not None and plain_verb(state.environ, method):
+                return found[0], found[1], []
         w = Walk(state, method)
         try:
             nc = self.noncanonical.get(path)

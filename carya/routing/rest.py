@@ -22,7 +22,7 @@ from ..secure import handler_unlocked, run_check
 if TYPE_CHECKING:
     from .objects import Node, Router, Walk
 
-__all__ = ["route_rest"]
+__all__ = ["route_rest", "collection_targets"]
 
 Found = tuple  # (target, node, remainder)
 
@@ -47,6 +47,41 @@ def request_verb(w: Walk) -> str:
                 raise MethodNotAllowed()
             return verb
     return method.lower()
+
+
+def collection_targets(node: Node) -> dict[str, Found]:
+    """What ``GET``/``POST`` on a RestController's own path reach, decided at build time.
+
+    With nothing after the controller's path, :func:`route_rest` reaches no
+    sub-controller, custom action or ``_lookup``, so for a controller without
+    ``_handle_<verb>``, ``_route`` or a guard the answer depends on the method
+    alone: ``post`` for POST, ``get_all`` (or ``get``) for GET when it needs no
+    id. Anything else (HEAD, a ``_method`` override, a missing method) is left
+    to :func:`route_rest`.
+    """
+    spec = node.spec
+    rest = spec.rest
+    if rest is None or spec.route is not None or node.guard is not None:
+        return {}
+    out: dict[str, Found] = {}
+    if "post" not in rest.user_handlers:
+        target = _find(node, "post")
+        if target is not None:
+            out["POST"] = (target, node, [])
+    if "get" not in rest.user_handlers:
+        target = _find(node, "get_all", "get")
+        if target is not None and not (isinstance(target, Handler)
+                                       and target.binder.required > 0):
+            out["GET"] = (target, node, [])
+    return out
+
+
+def plain_verb(environ: dict, method: str) -> bool:
+    """Whether the request routes by its own method (no ``_method`` override possible)."""
+    return "_method" not in environ.get("QUERY_STRING", "") and not (
+        method == "POST"
+        and environ.get("CONTENT_TYPE", "").startswith(_FORM_TYPES)
+    )
 
 
 def route_rest(router: Router, node: Node, remainder: list[str], w: Walk) -> Found:

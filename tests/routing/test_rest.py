@@ -788,3 +788,73 @@ def test_malformed_multipart_form_is_a_400_not_a_500():
         assert resp.status_int == 400, resp.text
         assert "Malformed form data" in resp.text
         assert "Traceback" not in resp.text
+
+
+# --- the collection path itself (a precomputed route in carya) --------------------------------
+
+
+def _answer(client, method, path, **kw):
+    resp = getattr(client, method)(path, expect_errors=True, **kw)
+    return resp.status_int, resp.body
+
+
+def collection_root(fw):
+    class Handled(fw.RestController):
+        """``_handle_post`` takes over POST, so the plain ``post`` must not answer."""
+
+        @fw.expose("json")
+        def post(self, **kw):
+            return _call("post", **kw)
+
+        @fw.expose("json")
+        def get_all(self):
+            return _call("get_all")
+
+        def _handle_post(self, method, remainder, request=None):
+            return self.get_all, remainder
+
+    class NeedsId(fw.RestController):
+        @fw.expose("json")
+        def get(self, thing_id):
+            return _call("get", thing_id)
+
+    class Root:
+        things = things_root(fw).things
+        handled = Handled()
+        needs_id = NeedsId()
+
+    return Root()
+
+
+@pytest.mark.parametrize(("method", "path", "kw"), [
+    ("get", "/things", {}),
+    ("post_json", "/things", {"params": {"name": "x"}}),
+    ("post", "/things?_method=delete", {}),
+    ("post", "/things", {"params": {"_method": "put", "name": "x"}}),
+    ("post", "/things", {"params": {"_method": "get"}}),
+    ("get", "/things?_method=post", {}),
+    ("head", "/things", {}),
+    ("post_json", "/handled", {"params": {"a": 1}}),
+    ("get", "/handled", {}),
+    ("get", "/needs_id", {}),
+    ("post_json", "/needs_id", {"params": {}}),
+])
+def test_collection_path_table_answers_as_the_walk(carya_fw, method, path, kw):
+    """GET/POST on a RestController's own path route from a table built once; with the
+    table emptied the full walk runs: overrides, ``_handle_<verb>`` and an id-taking
+    ``get`` must answer the same either way."""
+    table = carya_fw.client(collection_root(carya_fw))
+    walk = carya_fw.client(collection_root(carya_fw))
+    router = walk.app.router
+    assert table.app.router.collections  # the fast table is in use
+    router.collections.clear()
+    assert _answer(table, method, path, **kw) == _answer(walk, method, path, **kw)
+
+
+def test_collection_table_leaves_special_cases_to_the_walk(carya_fw):
+    """Only plain ``post``/``get_all`` are precomputed: not ``_handle_post``, not a
+    ``get`` that needs an id."""
+    table = carya_fw.client(collection_root(carya_fw)).app.router.collections
+    assert set(table["/things"]) == {"GET", "POST"}
+    assert set(table["/handled"]) == {"GET"}
+    assert "/needs_id" not in table or "GET" not in table["/needs_id"]
