@@ -340,11 +340,39 @@ def _generic_check(kind: str, match: str) -> Evaluator:
 
         return constant
 
+    if len(path) == 1 and _is_key_reference(match):  # project_id:%(project_id)s
+        return _same_value(path[0], match[2:-2])
+
     def generic(target: Mapping, creds: Credentials) -> bool:
         value = fmt(target)
         return value is not _MISSING and _found(creds.data, path, value)
 
     return generic
+
+
+def _is_key_reference(match: str) -> bool:
+    """``%(name)s`` alone: the target's value, formatted as ``str`` does."""
+    return (match.startswith("%(") and match.endswith(")s") and len(match) > 4
+            and all(c not in match[2:-2] for c in "%()"))
+
+
+def _same_value(key: str, target_key: str) -> Evaluator:
+    """``key:%(target_key)s`` without building the format string per call (same answers)."""
+
+    def same(target: Mapping, creds: Credentials) -> bool:
+        try:
+            wanted = str(target[target_key])
+        except (KeyError, TypeError, ValueError):
+            return False
+        try:
+            value = creds.data[key]
+        except (KeyError, TypeError, IndexError):
+            return False
+        if isinstance(value, list):
+            return any(wanted == str(item) for item in value)
+        return wanted == str(value)
+
+    return same
 
 
 def _found(value: Any, path: tuple[str, ...], match: str) -> bool:

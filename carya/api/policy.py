@@ -330,20 +330,34 @@ def credentials(context: Any) -> Credentials:
         return Credentials({})
     if isinstance(context, Credentials):
         return context
-    if isinstance(context, Mapping):
-        data = dict(context)
-    elif hasattr(context, "to_policy_values"):
-        data = dict(context.to_policy_values())
-    else:
-        if _fields_in_dict(type(context)):  # a dataclass such as carya's RequestContext
-            fields = context.__dict__
-        else:  # class attributes, slots or properties: ask field by field
-            fields = {name: getattr(context, name, None) for name in _CONTEXT_FIELDS}
-        data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
-        data.setdefault("roles", [])
+    cls = type(context)
+    read = _READERS.get(cls)
+    if read is None:
+        read = _READERS[cls] = _reader_for(cls)
+    data = read(context)
     if data.get("system_scope"):
         data["system"] = data["system_scope"]  # what oslo.policy checks read
     return Credentials(data)
+
+
+_READERS: dict[type, Callable[[Any], dict]] = {}
+
+
+def _reader_for(cls: type) -> Callable[[Any], dict]:
+    """How to read one context type's fields, decided once per type (not per request).
+
+    A mapping is copied; anything else asks ``to_policy_values`` when it has one
+    (looked up on the instance, as before, unless the type's fields live in its
+    ``__dict__``, where an instance attribute would show up), else reads fields.
+    """
+    if issubclass(cls, Mapping):
+        return dict
+    if hasattr(cls, "to_policy_values"):
+        return _from_policy_values
+    plain = not hasattr(cls, "__getattr__")  # else ``hasattr`` could answer per instance
+    if plain and _fields_in_dict(cls):
+        return _from_instance_dict  # a dataclass such as carya's RequestContext
+    return _from_attributes
 
 
 _DICT_TYPES: dict[type, bool] = {}
@@ -357,6 +371,31 @@ def _fields_in_dict(cls: type) -> bool:
 
         known = _DICT_TYPES[cls] = dataclasses.is_dataclass(cls) and "__slots__" not in vars(cls)
     return known
+
+
+def _from_policy_values(context: Any) -> dict:
+    return dict(context.to_policy_values())
+
+
+def _from_instance_dict(context: Any) -> dict:
+    fields = context.__dict__
+    if "to_policy_values" in fields:
+        return _from_policy_values(context)
+    data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
+    data.setdefault("roles", [])
+    return data
+
+
+def _from_attributes(context: Any) -> dict:
+    if hasattr(context, "to_policy_values"):
+        return _from_policy_values(context)
+    if _fields_in_dict(type(context)):
+        fields = context.__dict__
+    else:  # class attributes, slots or properties: ask field by field
+        fields = {name: getattr(context, name, None) for name in _CONTEXT_FIELDS}
+    data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
+    data.setdefault("roles", [])
+    return data
 
 
 def request_credentials(environ: dict) -> Credentials:

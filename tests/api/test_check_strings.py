@@ -109,3 +109,19 @@ def test_not_and_or_evaluate():
 def test_rule_references():
     assert rule_references(parse("rule:a or (rule:b and not rule:c) or role:x")) == {
         "a", "b", "c"}
+
+
+@pytest.mark.parametrize("target_value", ["p1", 7, None, True, ["p1"], "", _MISSING := object()])
+@pytest.mark.parametrize("creds_value", ["p1", "7", 7, None, "True", ["x", "p1"], [7], {"a": 1},
+                                         _MISSING])
+def test_key_reference_agrees_with_the_general_formatter(target_value, creds_value):
+    """``k:%(t)s`` has its own quick check; ``k:%(t)s%(e)s`` with ``e`` empty formats to the
+    same string through the general path, so both must answer alike."""
+    target = {"e": ""} if target_value is _MISSING else {"t": target_value, "e": ""}
+    creds = {} if creds_value is _MISSING else {"k": creds_value}
+    assert evaluate("k:%(t)s", target, creds) == evaluate("k:%(t)s%(e)s", target, creds)
+
+
+def test_key_reference_on_a_target_that_is_not_a_mapping():
+    check = compile_check(parse("k:%(t)s"), {}, None)
+    assert check("not a mapping", Credentials({"k": "x"})) is False
