@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Any
 
+from .compiled import compile_tree
 from .errors import RoutesException
 from .generation import GenerationIndex, request_config
 from .resource import ResourceMixin, SubMapperParent
@@ -78,6 +79,7 @@ class Mapper(SubMapperParent, ResourceMixin):
         self.hardcode_names = True
         self.minimization = False
         self._tree = SegmentTree()
+        self._fast: Any = None  # the tree compiled (compiled.py); False: keep the walk
         self._ordered: list[Route] = []
         self._controllers: list[str] | None = None
         self._created_regs = False
@@ -144,6 +146,7 @@ class Mapper(SubMapperParent, ResourceMixin):
             self.maxkeys.setdefault(route.maxkeys, []).append(route)
             insort(self._ordered, route, key=_rank)
             self._tree.insert(route)
+            self._fast = None
             self._gens = None
             if self.urlcache is not None:
                 self.urlcache = {}
@@ -192,6 +195,7 @@ class Mapper(SubMapperParent, ResourceMixin):
                 for route in self.matchlist:
                     route.makeregexp(fresh)
                     self._tree.insert(route)
+                self._fast = None
                 if self.urlcache is not None:
                     self.urlcache = {}
             self._created_regs = True
@@ -204,6 +208,8 @@ class Mapper(SubMapperParent, ResourceMixin):
         """
         if not self._created_regs:
             self.create_regs()
+        if self._fast is None:
+            self._fast = compile_tree(self._tree) or False
         if self._gens is None:
             self._gens = GenerationIndex(self.matchlist)
         return self
@@ -277,6 +283,9 @@ class Mapper(SubMapperParent, ResourceMixin):
         ``environ``, when given, goes to ``function`` conditions and supplies
         the host for sub-domain matching. No thread-local state is read.
         """
+        fast = self._fast
+        if fast and not self.prefix and not self.sub_domains and path[-1:] != "\n":
+            return fast(path, method)  # the usual case: the tree compiled (compiled.py)
         if not self._created_regs:
             self._ready()
         if self.prefix:
@@ -286,6 +295,11 @@ class Mapper(SubMapperParent, ResourceMixin):
         if path.endswith("\n"):
             found = self._scan(path, environ, method)[:2]
             return (found[1], found[0]) if found[1] is not None else None
+        if not self.sub_domains:
+            if fast is None:
+                fast = self._fast = compile_tree(self._tree) or False
+            if fast:
+                return fast(path, method)
         sub_domain = None
         if self.sub_domains:
             sub_domain = find_sub_domain(environ, self.sub_domains_ignore, self.domain_match)

@@ -43,7 +43,7 @@ _KINDS = {"any": _ANY, "one": _ONE, "groups": _GROUPS}
 class Node:
     """One tree level; see the module docstring."""
 
-    __slots__ = ("static", "dynamic", "stems", "by_test", "tails", "ends", "best")
+    __slots__ = ("static", "dynamic", "stems", "by_test", "tails", "ends", "best", "need")
 
     def __init__(self) -> None:
         self.static: dict[str, Node] = {}
@@ -53,6 +53,8 @@ class Node:
         self.tails: list[tuple[int, Route, re.Pattern]] = []
         self.ends: list[Route] = []
         self.best = NEVER
+        #: literal text a segment must hold to reach this node by its test (compiled.py)
+        self.need: str | None = None
 
 
 class Search:
@@ -107,6 +109,7 @@ class SegmentTree:
                 child = node.by_test.get(step.key)
                 if child is None:
                     child = node.by_test[step.key] = Node()
+                    child.need = step.need
                     regex = None if step.kind == "any" else re.compile(step.source)
                     entry = (_KINDS[step.kind], step.name, regex, child)
                     if step.stem is None:
