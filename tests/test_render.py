@@ -7,6 +7,8 @@ import decimal
 import uuid
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from carya import expose, render
 from carya.jsonify import encode, jsonify
@@ -134,3 +136,36 @@ def test_missing_template_is_500_not_traceback(client):
 
     resp = client(Missing(), template_path="/nonexistent").get("/", status=500)
     assert "Traceback" not in resp.text
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=5) | st.integers(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(json_values)
+def test_encode_writes_what_the_stdlib_encoder_writes(value):
+    """The C encoder is built once (jsonify._prebuilt_dumps), not per call: same text."""
+    import json
+
+    assert encode(value) == json.JSONEncoder(default=jsonify, ensure_ascii=False).encode(value)
+
+
+def test_encode_uses_the_prebuilt_encoder_and_rules_still_apply():
+    from carya import jsonify as module
+
+    assert module._dumps is not module._STDLIB_DUMPS  # CPython: the C encoder, built once
+    assert encode({"p": Point(1, 2), "w": [WithJson()]}) == (
+        '{"p": {"x": 1, "y": 2}, "w": [{"custom": true}]}'
+    )
+
+
+def test_a_result_that_contains_itself_is_an_error_not_a_hang():
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises((ValueError, RecursionError)):
+        encode(loop)

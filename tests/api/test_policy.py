@@ -293,3 +293,36 @@ def test_dump_of_the_oslo_adapter(tmp_path):
     text = dump(OsloEnforcer(RULES, policy_file=path))
     assert '"things:delete": "role:janitor"' in text
     assert "# overridden (default: 'rule:admin_api')" in text
+
+
+class Owned(Controller):
+    """One rule on a plain method (the one-function resource check) and on one with a
+    ``with_body`` target (the general check): both must see the same target."""
+
+    @policy("things:create")
+    def show(self, req, id):  # project_id reaches the target from the route alone
+        return {"id": id}
+
+    @policy("things:create", with_body=True)
+    def update(self, req, id, body):
+        return {"id": id}
+
+
+@pytest.mark.parametrize("rule, project, thing, allowed", [
+    ("project_id:%(project_id)s", "p1", "t", True),   # the URL's project, the caller's
+    ("project_id:%(project_id)s", "p2", "t", False),  # the URL's project wins the target
+    ("user_id:%(id)s", "p1", "alice", True),          # a path variable by its name
+    ("user_id:%(id)s", "p1", "mallory", False),
+    ("user_id:%(user_id)s", "p1", "t", True),         # the caller's own user
+    ("'show':%(action)s", "p1", "t", False),          # routing keys are not the target
+])
+def test_resource_check_sees_the_target_the_general_check_sees(caller, rule, project, thing,
+                                                                allowed):
+    enforcer = Enforcer(RULES)
+    enforcer.set_overrides({"things:create": rule})
+    app = APIRouter(resources=[ResourceExtension("things", Owned())], policies=RULES,
+                    enforcer=enforcer, project_id="required", check_project_id=False)
+    member = caller(app)
+    status = 200 if allowed else 403
+    member.get(f"/{project}/things/{thing}", status=status)
+    member.put_json(f"/{project}/things/{thing}", {"x": 1}, status=status)
