@@ -5,8 +5,8 @@ from __future__ import annotations
 from benchmarks.apps import pecan_style
 
 
-def build(n_routes=None):
-    return pecan_style.build("carya", n_routes)
+def build(n_routes=None, wsme=True):
+    return pecan_style.build("carya", n_routes, wsme)
 
 
 def build_api():

@@ -5,5 +5,5 @@ from __future__ import annotations
 from benchmarks.apps import pecan_style
 
 
-def build(n_routes=None):
-    return pecan_style.build("pecan", n_routes)
+def build(n_routes=None, wsme=True):
+    return pecan_style.build("pecan", n_routes, wsme)
