@@ -20,7 +20,7 @@ from ..expose import is_exposed
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
-from .rest import collection_targets, plain_verb, route_rest
+from .rest import collection_targets, member_target, plain_verb, route_rest
 from .spec import ControllerSpec, SpecCache, is_controller_object
 
 __all__ = ["Node", "Router", "Walk", "NonCanonical"]
@@ -84,10 +84,16 @@ class Router:
         self._compile(self.root, "", fallbacks=False)
         # RestController path -> {method: (target, node, [])} for GET/POST on the path itself
         self.collections: dict[str, dict[str, tuple]] = {}
+        # RestController path -> ((get_one, node, []), names that take the walk) for
+        # ``GET <path>/<id>``
+        self.members: dict[str, tuple[tuple, frozenset[str]]] = {}
         for path, node in self.mounts.items():
             targets = collection_targets(node)
             if targets:
                 self.collections[path] = targets
+            member = member_target(node)
+            if member is not None:
+                self.members[path] = member
 
     # --- build time -------------------------------------------------------------
 
@@ -147,6 +153,10 @@ class Router:
             found = collection.get(method)
             if found is not None and plain_verb(state.environ, method):
                 return found[0], found[1], []
+        elif method == "GET" and self.members:
+            found = self.member(state, path)
+            if found is not None:
+                return found
         w = Walk(state, method)
         try:
             nc = self.noncanonical.get(path)
@@ -164,6 +174,19 @@ class Router:
         if w.routing_args:
             remainder = w.routing_args + remainder
         return target, node, remainder
+
+    def member(self, state: Any, path: str) -> tuple[Target, Node, list[str]] | None:
+        """``GET /things/7`` from the table (rest.member_target), or None: take the walk."""
+        cut = path.rfind("/")
+        entry = self.members.get(path[:cut])
+        if entry is None:
+            return None
+        seg = path[cut + 1:]
+        if (not seg or seg in entry[1] or path in self.mounts or path in self.noncanonical
+                or not plain_verb(state.environ, "GET")):
+            return None
+        target, node, _ = entry[0]
+        return target, node, [seg]
 
     def mount_for(self, path: str) -> tuple[Any, list[str]]:
         """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
