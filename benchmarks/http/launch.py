@@ -113,10 +113,37 @@ def serving(server: Server, app: str, probe: str = "/") -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base + probe, proc, log)
+        PIDS[base] = proc.pid
         yield base
     finally:
+        PIDS.pop(base, None)
         stop(proc)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+#: base URL -> the pid of the server started for it (see :func:`server_cpu`)
+PIDS: dict[str, int] = {}
+
+
+def server_cpu(base: str) -> float:
+    """CPU seconds (user + system) used so far by the server at ``base`` and every
+    process under it (gunicorn's or Apache's workers).
+
+    Divided by the requests of a run, this is what a request costs the server,
+    whatever else the machine does meanwhile: a steadier figure than req/s on a
+    shared machine, where a run's throughput also depends on who else had the cores.
+    """
+    import psutil
+
+    root = psutil.Process(PIDS[base])
+    total = 0.0
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20.0) -> None:

@@ -81,12 +81,18 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
         for _ in range(repeats):
             for label, request in ROUTES.items():
                 for name, base in bases.items():
+                    before = launch.server_cpu(base)
                     run = wrk.run(base + request.path, seconds, request=request)
+                    cpu_us = (launch.server_cpu(base) - before) / max(run.requests, 1) * 1e6
                     if run.errors:
                         problems.append(f"{server.label} / {name} {request.path}: "
                                         f"{run.errors} errors")
-                    if label not in best[name] or run.rps > best[name][label].rps:
+                    kept = best[name].get(label)
+                    if kept is None or run.rps > kept.rps:
+                        run.cpu_us = min(cpu_us, kept.cpu_us) if kept else cpu_us
                         best[name][label] = run
+                    else:
+                        kept.cpu_us = min(kept.cpu_us, cpu_us)
     return best, problems
 
 
@@ -105,9 +111,14 @@ def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
                 cells += [f"{ratio:.3f}", "PASS" if ratio >= TARGET else "FAIL"]
             else:
                 cells += ["-", "n/a"]
+            cpu = {name: getattr(table.get(key, {}).get(name, {}).get(label), "cpu_us", None)
+                   for name in ("raw", "carya")}
+            cells += [f"{cpu['raw']:.0f} / {cpu['carya']:.0f}" if None not in cpu.values()
+                      else "-",
+                      f"{cpu['raw'] / cpu['carya']:.3f}" if None not in cpu.values() else "-"]
             rows.append(cells)
     headers = ["server", "route", *(f"{name} req/s" for name in frameworks), "carya/raw",
-               f">= {TARGET}"]
+               f">= {TARGET}", "server CPU µs/req raw / carya", "raw/carya CPU"]
     return render(headers, rows)
 
 

@@ -48,6 +48,8 @@ class WrkResult:
     non_2xx: int
     socket_errors: dict
     latency_ms: float
+    #: server CPU per request, filled in by run.measure (least of the repeats)
+    cpu_us: float | None = None
 
     @property
     def errors(self) -> int:

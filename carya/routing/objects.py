@@ -268,6 +268,10 @@ class Router:
         while True:
             spec = node.spec
             if spec.route is not None or spec.rest is not None:
+                if spec.lookup is not None:
+                    # Pecan files the controller's own _lookup before its routing runs:
+                    # tried, with the path as it is, when that routing finds nothing
+                    notfound.append(("_lookup", node, remainder))
                 try:
                     return self.route_dynamic(node, remainder, w)
                 except (RouteError, exc.HTTPNotFound, exc.HTTPMethodNotAllowed):
@@ -325,11 +329,13 @@ class Router:
             return None
         if len(remainder) > binder.arity and not binder.varargs:
             return None
-        if remainder == [""] and binder.arity:
-            return None
         result = node.spec.lookup(node.obj, *remainder)
         if not result:
             return None
+        if remainder == [""] and binder.arity:
+            # Pecan calls the _lookup (its redirect or abort stands), but an empty
+            # segment is no id: what it found is not served
+            raise NotFound()
         obj, rest = result
         return obj, rest
 

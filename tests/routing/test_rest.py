@@ -930,3 +930,54 @@ def test_member_table_holds_only_plain_get_one(carya_fw):
     (target, _, _), walked = members["/things"]
     assert target.name.endswith("get_one")
     assert {"stats", "preview", "publish", "new", "edit", "delete"} <= walked
+
+
+# --- a nested RestController's own _lookup (Pecan files it before the routing runs) ------------
+
+
+def nested_lookup_root(fw):
+    class Bars(fw.RestController):
+        @fw.expose()
+        def get_one(self, foo_id, id):
+            return "bar"
+
+        @fw.expose()
+        def get_all(self, foo_id):
+            return "bars"
+
+        @fw.expose("json")
+        def _lookup(self, id, *remainder):
+            fw.redirect("/lookup-hit/")
+
+    class Foos(fw.RestController):
+        bars = Bars()
+
+        @fw.expose()
+        def get_one(self, id):
+            return "foo"
+
+        @fw.expose()
+        def get_all(self):
+            return "foos"
+
+    class Root:
+        foos = Foos()
+
+    return Root()
+
+
+@pytest.mark.parametrize(("path", "status", "body"), [
+    ("/foos/", 200, b"foos"),
+    ("/foos/1/", 200, b"foo"),
+    ("/foos/1/bars/", 200, b"bars"),
+    ("/foos/1/bars/2/", 200, b"bar"),
+    ("/foos/bars/", 302, None),   # no parent id: Bars' routing fails, its _lookup runs
+    ("/foos/bars/1", 302, None),
+])
+def test_nested_rest_controller_without_parent_id_reaches_its_lookup(fw, path, status, body):
+    resp = fw.client(nested_lookup_root(fw)).get(path, expect_errors=True)
+    assert resp.status_int == status
+    if body is not None:
+        assert resp.body == body
+    else:
+        assert resp.headers["Location"].endswith("/lookup-hit/")

@@ -13,6 +13,8 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..rewrite import replace_body_headers, rewrite_response
+
 __all__ = ["AodhErrors", "faultstring"]
 
 
@@ -29,37 +31,17 @@ class AodhErrors:
         # the API speaks JSON only: its errors then come as JSON whatever the client accepts
         # (curl's */*, a browser's text/html), never as an HTML page to scrape
         environ["HTTP_ACCEPT"] = "application/json"
-        captured: dict[str, Any] = {}
+        return rewrite_response(self.application, environ, start_response,
+                                lambda status: int(status[:3]) >= 400, _aodh_document)
 
-        def start(status: str, headers: list, exc_info: Any = None) -> Callable:
-            if int(status[:3]) >= 400:
-                captured.update(status=status, headers=headers)
-                return lambda data: None
-            if exc_info is not None:
-                return start_response(status, headers, exc_info)
-            return start_response(status, headers)
 
-        result = self.application(environ, start)
-        if "status" not in captured:
-            return result
-        try:
-            original = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        status = captured["status"]
-        content_type = dict((k.lower(), v) for k, v in captured["headers"]).get(
-            "content-type", "")
-        body = json.dumps({"error_message": {
-            "faultcode": "Server" if status.startswith("5") else "Client",
-            "faultstring": faultstring(original, content_type) or status[4:],
-            "debuginfo": None}}).encode()
-        headers = [(k, v) for k, v in captured["headers"]
-                   if k.lower() not in ("content-type", "content-length")]
-        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-        start_response(status, headers)
-        return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+def _aodh_document(status: str, headers: list, original: bytes) -> tuple[str, list, bytes]:
+    content_type = dict((k.lower(), v) for k, v in headers).get("content-type", "")
+    body = json.dumps({"error_message": {
+        "faultcode": "Server" if status.startswith("5") else "Client",
+        "faultstring": faultstring(original, content_type) or status[4:],
+        "debuginfo": None}}).encode()
+    return status, replace_body_headers(headers, body), body
 
 
 def faultstring(body: bytes, content_type: str) -> str:

@@ -24,6 +24,7 @@ import webob
 from carya.middleware.auth import ENV_AUTH_CONTEXT
 from carya.middleware.request_id import ENV_REQUEST_ID
 
+from ..rewrite import replace_body_headers, rewrite_response
 from .versions import version_document
 
 __all__ = ["ComputeRequestId", "KeystoneStyleRefusal", "VersionRoot",
@@ -66,34 +67,21 @@ class KeystoneStyleRefusal:
             else "Keystone uri=\"\""
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        captured: dict[str, Any] = {}
+        def refused(status: str) -> bool:
+            return status.startswith("401") and ENV_AUTH_CONTEXT not in environ
 
-        def start(status: str, headers: list, exc_info: Any = None) -> Any:
-            if status.startswith("401") and ENV_AUTH_CONTEXT not in environ:
-                captured["headers"] = headers
-                captured["status"] = status
-                return lambda data: None
-            if exc_info is not None:
-                return start_response(status, headers, exc_info)
-            return start_response(status, headers)
+        return rewrite_response(self.application, environ, start_response, refused,
+                                self._keystone_document)
 
-        result = self.application(environ, start)
-        if "status" not in captured:
-            return result
-        original = b"".join(result)
-        close = getattr(result, "close", None)
-        if close is not None:
-            close()
+    def _keystone_document(self, status: str, headers: list,
+                           original: bytes) -> tuple[str, list, bytes]:
         body = json.dumps({"error": {
             "code": 401, "title": "Unauthorized",
             "message": _message(original) or
             "The request you have made requires authentication."}}).encode()
-        headers = [(k, v) for k, v in captured["headers"]
-                   if k.lower() not in ("content-type", "content-length", "www-authenticate")]
-        headers += [("Content-Type", "application/json"), ("Content-Length", str(len(body))),
-                    ("WWW-Authenticate", self.challenge)]
-        start_response("401 Unauthorized", headers)
-        return [body]
+        headers = replace_body_headers(headers, body, ("WWW-Authenticate", self.challenge),
+                                       drop=("www-authenticate",))
+        return "401 Unauthorized", headers, body
 
 
 def _message(body: bytes) -> str:
