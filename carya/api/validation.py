@@ -201,6 +201,16 @@ def _factory(handler: Any) -> Callable[[Any, list, dict], None]:
         if len(table) > 1:
             raise ValueError(f"{handler.name}: several @validate without version ranges")
         _, _, body_check, query_check = table[0]
+        if query_check is None and body_check is not None and nova_style:
+
+            def body_only(state: Any, args: list, kwargs: dict) -> None:
+                """``run`` for the usual case (a body schema, one version), in one call."""
+                if "body" in kwargs:
+                    body_check(kwargs["body"])
+                else:
+                    body_check(request_body(state, required=False))
+
+            return body_only
         return lambda state, args, kwargs: run(state, kwargs, body_check, query_check)
 
     table.sort(key=lambda row: row[0] or APIVersion())
