@@ -532,8 +532,11 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
     then the route's variables, then the method's arguments (not the body), as target.
 
     What the general ``check`` in :func:`policy` computes for a Nova-style method with
-    no ``target``/``with_body``, without its intermediate dicts and calls.
+    no ``target``/``with_body``, without its intermediate dicts and calls. A carya
+    :class:`Enforcer`'s compiled rules are read from its table (updated in place when
+    the policy changes); another enforcer is asked through ``enforce``.
     """
+    rules = engine.compiled if isinstance(engine, Enforcer) else None
 
     def check(state: Any, args: list, kwargs: dict) -> None:
         environ = state.environ
@@ -544,13 +547,19 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
         goal = {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
         routing = environ.get("wsgiorg.routing_args")
         if routing:
-            for name, value in routing[1].items():
-                if name not in _NOT_TARGET:
-                    goal[name] = value
-        for name, value in kwargs.items():
-            if name != "body":
-                goal[name] = value
-        if not engine.enforce(rule, goal, creds):
+            goal.update(routing[1])
+            for name in _NOT_TARGET:
+                if name in goal:
+                    del goal[name]
+        if kwargs:
+            goal.update(kwargs)
+            goal.pop("body", None)
+        evaluate = rules.get(rule) if rules is not None else None
+        if evaluate is not None:
+            allowed = evaluate(goal, creds)
+        else:
+            allowed = engine.enforce(rule, goal, creds)
+        if not allowed:
             raise deny(rule, environ)
 
     return check

@@ -203,12 +203,15 @@ def _factory(handler: Any) -> Callable[[Any, list, dict], None]:
         _, _, body_check, query_check = table[0]
         if query_check is None and body_check is not None and nova_style:
 
+            fast = body_check._fast
+
             def body_only(state: Any, args: list, kwargs: dict) -> None:
                 """``run`` for the usual case (a body schema, one version), in one call."""
-                if "body" in kwargs:
-                    body_check(kwargs["body"])
-                else:
-                    body_check(request_body(state, required=False))
+                value = kwargs["body"] if "body" in kwargs else request_body(state, False)
+                try:
+                    fast(value)
+                except fastjsonschema.JsonSchemaValueException as error:
+                    raise exc.HTTPBadRequest(detail=body_check.explain(value, error)) from None
 
             return body_only
         return lambda state, args, kwargs: run(state, kwargs, body_check, query_check)
