@@ -59,7 +59,8 @@ class Credentials:
         self.data = data
         roles = data.get("roles")
         self.roles = (
-            frozenset(str(role).lower() for role in roles) if roles is not None else None
+            frozenset([role.lower() if role.__class__ is str else str(role).lower()
+                       for role in roles]) if roles is not None else None
         )
 
 

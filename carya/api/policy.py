@@ -544,13 +544,17 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
         if creds is None:
             creds = request_credentials(environ)
         data = creds.data
-        goal = {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
         routing = environ.get("wsgiorg.routing_args")
         if routing:
-            goal.update(routing[1])
+            goal = dict(routing[1])  # the route's variables win over the caller's own
             for name in _NOT_TARGET:
-                if name in goal:
-                    del goal[name]
+                goal.pop(name, None)
+            if "project_id" not in goal:
+                goal["project_id"] = data.get("project_id")
+            if "user_id" not in goal:
+                goal["user_id"] = data.get("user_id")
+        else:
+            goal = {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
         if kwargs:
             goal.update(kwargs)
             goal.pop("body", None)
