@@ -56,6 +56,10 @@ class NonCanonical(Exception):
     """A GET reached an ``index`` without the trailing slash (see force_canonical)."""
 
 
+#: ``call_lookup``: the lookup answered for an empty segment (not an id): not served
+_NO_ID = object()
+
+
 class Walk:
     """Per-request routing context for the dynamic part of the walk."""
 
@@ -274,10 +278,10 @@ class Router:
                     notfound.append(("_lookup", node, remainder))
                 try:
                     return self.route_dynamic(node, remainder, w)
-                except (RouteError, exc.HTTPNotFound, exc.HTTPMethodNotAllowed):
+                except (RouteError, exc.HTTPNotFound, exc.HTTPMethodNotAllowed) as error:
                     if not notfound:
                         raise
-                    return self.not_found(notfound, w)
+                    return self.not_found(notfound, w, error)
             if remainder:
                 seg = remainder[0]
                 if seg == "":
@@ -310,7 +314,10 @@ class Router:
             return self.follow(node.spec.route(node.obj, remainder, w.state.request), node, w)
         return route_rest(self, node, remainder, w)
 
-    def not_found(self, notfound: list, w: Walk) -> tuple[Target, Node, list[str]]:
+    def not_found(self, notfound: list, w: Walk,
+                  error: Exception | None = None) -> tuple[Target, Node, list[str]]:
+        """Try the ``_default``/``_lookup`` handlers met on the way, innermost first; when
+        none answers, the error that sent us here (a 405 stays a 405), else a 404."""
         while notfound:
             kind, node, remainder = notfound.pop()
             if kind == "_default":
@@ -318,12 +325,17 @@ class Router:
             if node.guard is not None and not handler_unlocked(node.spec.lookup):
                 run_check(node.guard, node.obj)  # what _lookup returns is behind the guard
             found = self.call_lookup(node, remainder)
+            if found is _NO_ID:
+                break  # Pecan: the lookup ran, but the request's own error stands
             if found is not None:
                 obj, rest = found
                 return self.walk(self.reached(node, obj), list(rest), w)
-        raise NotFound()
+        raise error if error is not None else NotFound()
 
-    def call_lookup(self, node: Node, remainder: list[str]) -> tuple[Any, Any] | None:
+    def call_lookup(self, node: Node, remainder: list[str]) -> Any:
+        """``_lookup``'s ``(controller, remainder)``; None when it has no answer (or cannot
+        take these arguments); ``_NO_ID`` when it answered for an empty segment, which
+        Pecan calls (its redirect or abort stands) but does not serve."""
         binder = node.spec.lookup_binder
         if len(remainder) < binder.required:
             return None
@@ -333,9 +345,7 @@ class Router:
         if not result:
             return None
         if remainder == [""] and binder.arity:
-            # Pecan calls the _lookup (its redirect or abort stands), but an empty
-            # segment is no id: what it found is not served
-            raise NotFound()
+            return _NO_ID
         obj, rest = result
         return obj, rest
 

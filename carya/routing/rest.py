@@ -170,7 +170,7 @@ def _lookup(router: Router, node: Node, remainder: list[str], w: Walk) -> Found 
     if node.guard is not None and not handler_unlocked(node.spec.lookup):
         run_check(node.guard, node.obj)  # what _lookup returns is behind the guard
     found = router.call_lookup(node, args)
-    if found is None:
+    if not isinstance(found, tuple):  # no answer (args are never empty here)
         return None
     obj, rest = found
     return router.walk(router.reached(node, obj), list(rest), w)

@@ -981,3 +981,34 @@ def test_nested_rest_controller_without_parent_id_reaches_its_lookup(fw, path, s
         assert resp.body == body
     else:
         assert resp.headers["Location"].endswith("/lookup-hit/")
+
+
+def lookup_only_root(fw):
+    class Found(fw.RestController):
+        def __init__(self, ident):
+            self.ident = ident
+
+        @fw.expose()
+        def get_all(self):
+            return f"ID: {self.ident}"
+
+    class Things(fw.RestController):
+        @fw.expose()
+        def _lookup(self, ident, *remainder):
+            return Found(ident), remainder
+
+    class Root:
+        things = Things()
+
+    return Root()
+
+
+@pytest.mark.parametrize(("path", "status"), [("/things", 405), ("/things/", 405),
+                                              ("/things/foo", 200)])
+def test_own_lookup_that_cannot_answer_keeps_the_routing_error(fw, path, status):
+    """The controller's own _lookup is tried when its routing fails; called for an empty
+    segment, or not callable with what is left, the routing's own error (405) stands."""
+    resp = fw.client(lookup_only_root(fw)).get(path, expect_errors=True)
+    assert resp.status_int == status
+    if status == 200:
+        assert resp.body == b"ID: foo"
