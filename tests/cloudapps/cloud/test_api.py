@@ -232,3 +232,31 @@ def test_flavors_and_images_read_only(api):
     assert names == sorted(i["name"] for i in db.IMAGES)
     api.post_json("/v2.1/flavors", {"flavor": {}}, headers=ADMIN, status=(404, 405))
     api.delete(f"/v2.1/images/{IMAGE}", headers=ADMIN, status=(404, 405))
+
+
+def test_delete_is_accepted_while_the_worker_changes_the_server(api, engine, monkeypatch):
+    """Nova accepts a delete in any state. The compute worker may commit (a build
+    finishing) between the API's read and its claim; the delete then reads again instead
+    of answering 409 (CI saw novaclient's delete fail so). The race is made certain here:
+    the row's version moves right after each of the first two reads."""
+    from cloudapps.cloud import api as api_module
+
+    server_id = create(api)
+    read = api_module.ServersController._get
+    raced = []
+
+    def read_then_race(self, req, id):
+        row = read(self, req, id)
+        if len(raced) < 2:
+            raced.append(row.version)
+            with engine.begin() as conn:
+                conn.execute(update(db.servers).where(db.servers.c.id == id)
+                             .values(version=row.version + 1))
+        return row
+
+    monkeypatch.setattr(api_module.ServersController, "_get", read_then_race)
+    api.delete(f"/v2.1/servers/{server_id}", headers=ALICE, status=204)
+    assert raced == [0, 1]
+    monkeypatch.setattr(api_module.ServersController, "_get", read)
+    shown = api.get(f"/v2.1/servers/{server_id}", headers=ALICE).json["server"]
+    assert shown["OS-EXT-STS:task_state"] == "deleting"

@@ -76,6 +76,10 @@ def _ref_id(value: Any) -> str:
     return str(value).rstrip("/").rsplit("/", 1)[-1]
 
 
+#: how often a delete re-reads a server that changed under it before giving up (409)
+_DELETE_ATTEMPTS = 5
+
+
 class Cloud:
     """What the controllers share: the engine, the outbox publisher, timing settings."""
 
@@ -265,11 +269,20 @@ class ServersController(Controller):
     @response(204)
     @policy("os_compute_api:servers:delete")
     def delete(self, req, id):
-        row = self._get(req, id)
-        if row.task_state == "deleting":
-            return None  # already on its way: deleting twice is not an error
-        self._start_task(req, row, "deleting", "delete", allowed=None, delay=0.0,
-                         start_event="compute.instance.delete.start")
+        """Accepted in any state, as in Nova: when the compute worker changes the server
+        between our read and our claim (a build finishing), read it again and retry."""
+        for attempt in range(_DELETE_ATTEMPTS):
+            row = self._get(req, id)
+            if row.task_state == "deleting":
+                return None  # already on its way: deleting twice is not an error
+            try:
+                self._start_task(req, row, "deleting", "delete", allowed=None, delay=0.0,
+                                 start_event="compute.instance.delete.start")
+            except exc.HTTPConflict:
+                if attempt == _DELETE_ATTEMPTS - 1:
+                    raise
+                continue
+            return None
         return None
 
     # --- actions ---------------------------------------------------------------------
