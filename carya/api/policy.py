@@ -42,6 +42,7 @@ from typing import Any, Protocol
 import webob.exc as exc
 
 from ..expose import _info_for
+from .binding import ROUTING_KEYS, request_body
 from .check_strings import (
     Check,
     CheckSyntaxError,
@@ -50,6 +51,7 @@ from .check_strings import (
     parse,
     rule_references,
 )
+from .credentials import _CREDS_KEY, AUTH_CONTEXT_KEY, credentials, request_credentials
 
 __all__ = [
     "RuleDefault",
@@ -68,16 +70,8 @@ __all__ = [
     "ENFORCER_KEY",
 ]
 
-AUTH_CONTEXT_KEY = "carya.auth_context"
 #: Where an API puts its enforcer for in-handler :func:`authorize` calls.
 ENFORCER_KEY = "carya.policy.enforcer"
-_CREDS_KEY = "carya.policy.creds"
-_CONTEXT_FIELDS = (
-    "user_id", "project_id", "roles", "is_admin", "domain_id", "user_domain_id",
-    "project_domain_id", "system_scope", "service_user_id", "service_project_id",
-    "service_roles",
-)
-_CONTEXT_FIELD_SET = frozenset(_CONTEXT_FIELDS)
 
 
 class PolicyError(ValueError):
@@ -321,91 +315,6 @@ def _check_cycles(checks: Mapping[str, Check], source: str) -> None:
         visit(name, [])
 
 
-# --- credentials ----------------------------------------------------------------------
-
-
-def credentials(context: Any) -> Credentials:
-    """Credentials from a request context (dict, oslo.context, or any object with fields)."""
-    if context is None:
-        return Credentials({})
-    if isinstance(context, Credentials):
-        return context
-    cls = type(context)
-    read = _READERS.get(cls)
-    if read is None:
-        read = _READERS[cls] = _reader_for(cls)
-    data = read(context)
-    if data.get("system_scope"):
-        data["system"] = data["system_scope"]  # what oslo.policy checks read
-    return Credentials(data)
-
-
-_READERS: dict[type, Callable[[Any], dict]] = {}
-
-
-def _reader_for(cls: type) -> Callable[[Any], dict]:
-    """How to read one context type's fields, decided once per type (not per request).
-
-    A mapping is copied; anything else asks ``to_policy_values`` when it has one
-    (looked up on the instance, as before, unless the type's fields live in its
-    ``__dict__``, where an instance attribute would show up), else reads fields.
-    """
-    if issubclass(cls, Mapping):
-        return dict
-    if hasattr(cls, "to_policy_values"):
-        return _from_policy_values
-    plain = not hasattr(cls, "__getattr__")  # else ``hasattr`` could answer per instance
-    if plain and _fields_in_dict(cls):
-        return _from_instance_dict  # a dataclass such as carya's RequestContext
-    return _from_attributes
-
-
-_DICT_TYPES: dict[type, bool] = {}
-
-
-def _fields_in_dict(cls: type) -> bool:
-    """Whether a context type keeps every field in its instance ``__dict__`` (decided once)."""
-    known = _DICT_TYPES.get(cls)
-    if known is None:
-        import dataclasses
-
-        known = _DICT_TYPES[cls] = dataclasses.is_dataclass(cls) and "__slots__" not in vars(cls)
-    return known
-
-
-def _from_policy_values(context: Any) -> dict:
-    return dict(context.to_policy_values())
-
-
-def _from_instance_dict(context: Any) -> dict:
-    fields = context.__dict__
-    if "to_policy_values" in fields:
-        return _from_policy_values(context)
-    data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
-    data.setdefault("roles", [])
-    return data
-
-
-def _from_attributes(context: Any) -> dict:
-    if hasattr(context, "to_policy_values"):
-        return _from_policy_values(context)
-    if _fields_in_dict(type(context)):
-        fields = context.__dict__
-    else:  # class attributes, slots or properties: ask field by field
-        fields = {name: getattr(context, name, None) for name in _CONTEXT_FIELDS}
-    data = {k: v for k, v in fields.items() if k in _CONTEXT_FIELD_SET and v is not None}
-    data.setdefault("roles", [])
-    return data
-
-
-def request_credentials(environ: dict) -> Credentials:
-    """The request's credentials, built once per request."""
-    creds = environ.get(_CREDS_KEY)
-    if creds is None:
-        creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
-    return creds
-
-
 def deny(name: str, environ: dict) -> exc.HTTPException:
     """The error for a denied rule: 403, or 401 when no authentication ran."""
     if environ.get(AUTH_CONTEXT_KEY) is None:
@@ -501,8 +410,6 @@ def policy(
                 if with_body:
                     body = named.get("body")
                     if body is None:
-                        from .binding import request_body
-
                         body = request_body(state, required=False)
                     if isinstance(body, Mapping):
                         _flatten(body, goal)
@@ -523,8 +430,7 @@ def policy(
     return decorate
 
 
-_ROUTING_KEYS = frozenset(("controller", "action", "format"))
-_NOT_TARGET = _ROUTING_KEYS | {"body"}
+_NOT_TARGET = ROUTING_KEYS | {"body"}
 
 
 def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]:
@@ -581,7 +487,7 @@ def _argument_reader(handler: Any) -> Callable[[Any, list, dict], dict]:
         def route_variables(state: Any, args: list, kwargs: dict) -> dict:
             routing = state.environ.get("wsgiorg.routing_args")
             match = routing[1] if routing else {}
-            out = {k: v for k, v in match.items() if k not in _ROUTING_KEYS}
+            out = {k: v for k, v in match.items() if k not in ROUTING_KEYS}
             out.update(kwargs)
             return out
 

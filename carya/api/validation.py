@@ -203,15 +203,9 @@ def _factory(handler: Any) -> Callable[[Any, list, dict], None]:
         _, _, body_check, query_check = table[0]
         if query_check is None and body_check is not None and nova_style:
 
-            fast = body_check._fast
-
             def body_only(state: Any, args: list, kwargs: dict) -> None:
                 """``run`` for the usual case (a body schema, one version), in one call."""
-                value = kwargs["body"] if "body" in kwargs else request_body(state, False)
-                try:
-                    fast(value)
-                except fastjsonschema.JsonSchemaValueException as error:
-                    raise exc.HTTPBadRequest(detail=body_check.explain(value, error)) from None
+                body_check(kwargs["body"] if "body" in kwargs else request_body(state, False))
 
             return body_only
         return lambda state, args, kwargs: run(state, kwargs, body_check, query_check)

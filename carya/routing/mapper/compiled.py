@@ -270,13 +270,18 @@ def _start(i: int) -> str:
     return " + ".join([f"len(s{j})" for j in range(i)] + [str(i)])
 
 
-def _plain_test(regex: re.Pattern, name: str, seg: str) -> str | None:
-    """A string test equal to ``regex`` (``(?P<name>...)``) on a segment, when known."""
+def _plain_template(regex: re.Pattern, name: str) -> str | None:
+    """The :data:`_PLAIN_TESTS` template equal to ``regex`` (``(?P<name>...)``), if any."""
     prefix = f"(?P<{name}>"
     pattern = regex.pattern
     if not (pattern.startswith(prefix) and pattern.endswith(")")):
         return None
-    template = _PLAIN_TESTS.get(pattern[len(prefix):-1])
+    return _PLAIN_TESTS.get(pattern[len(prefix):-1])
+
+
+def _plain_test(regex: re.Pattern, name: str, seg: str) -> str | None:
+    """A string test equal to ``regex`` on the segment variable ``seg``, when known."""
+    template = _plain_template(regex, name)
     return None if template is None else template.format(seg=seg)
 
 
@@ -296,8 +301,8 @@ def _tests_for(node: Node, literal: str) -> list[tuple]:
                 kept.append(entry)
         elif child.need and child.need not in literal:
             continue
-        elif kind == _ONE and _plain_test(regex, name, "s") is not None:
-            if regex.fullmatch(literal) is not None:
+        elif kind == _ONE and _plain_template(regex, name) is not None:
+            if regex.fullmatch(literal) is not None:  # exact for these (see _PLAIN_TESTS)
                 kept.append(entry)
         else:
             kept.append(entry)

@@ -207,23 +207,23 @@ class QueryAlarmsController(RestController):
     @expose("json")
     @validate(body=schemas.COMPLEX_QUERY)
     def post(self) -> list:
-        body = _body()
-        with _queries():
-            condition = queries.complex_filter(body.get("filter"), queries.ALARM_FIELDS)
-            order = queries.complex_order(body.get("orderby"), queries.ALARM_FIELDS)
-        rows = store.list_alarms(connection(), where=[] if condition is None else [condition],
-                                 order=order, limit=body.get("limit"))
+        rows = store.list_alarms(connection(), **_complex_query(queries.ALARM_FIELDS))
         return [store.to_doc(row) for row in rows]
 
     @expose("json")
     @validate(body=schemas.COMPLEX_QUERY)
     def post_history(self) -> list:
-        body = _body()
-        with _queries():
-            condition = queries.complex_filter(body.get("filter"), queries.HISTORY_FIELDS)
-            order = queries.complex_order(body.get("orderby"), queries.HISTORY_FIELDS)
-        return store.history_of(connection(), where=[] if condition is None else [condition],
-                                order=order, limit=body.get("limit"))
+        return store.history_of(connection(), **_complex_query(queries.HISTORY_FIELDS))
+
+
+def _complex_query(fields: Any) -> dict[str, Any]:
+    """The request's complex query (filter, orderby, limit) as ``where``/``order``/``limit``."""
+    body = _body()
+    with _queries():
+        condition = queries.complex_filter(body.get("filter"), fields)
+        order = queries.complex_order(body.get("orderby"), fields)
+    return {"where": [] if condition is None else [condition], "order": order,
+            "limit": body.get("limit")}
 
 
 class QueryController:
