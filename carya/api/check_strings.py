@@ -30,6 +30,7 @@ adapter for them).
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ __all__ = [
     "parse",
     "compile_check",
     "rule_references",
+    "target_keys",
 ]
 
 Evaluator = Callable[[Mapping[str, Any], "Credentials"], bool]
@@ -201,6 +203,46 @@ def rule_references(check: Check) -> set[str]:
     for child in check.children:
         found |= rule_references(child)
     return found
+
+
+_KEY_REFERENCE = re.compile(r"%\(([^)]*)\)")
+
+
+def _match_keys(match: str) -> frozenset[str] | None:
+    """The target keys a MATCH formats; ``None`` when it may read the whole target.
+
+    ``%(name)s`` references read one key each; any other ``%`` (``%s`` formats the
+    target mapping itself, ``%%`` is an escape) gives up and says ``None``.
+    """
+    if "%" not in match:
+        return frozenset()
+    names = _KEY_REFERENCE.findall(match)
+    if "%" in _KEY_REFERENCE.sub("", match):
+        return None
+    return frozenset(names)
+
+
+def target_keys(check: Check, rule_keys: Callable[[str], frozenset[str] | None]
+                ) -> frozenset[str] | None:
+    """The target keys evaluating ``check`` can read, or ``None`` for "any of them".
+
+    ``rule_keys(name)`` answers for a ``rule:NAME`` reference. Callers that build a
+    target per request use this to build only what the rule looks at.
+    """
+    kind = check.kind
+    if kind in ("@", "!"):
+        return frozenset()
+    if kind == "rule":
+        return rule_keys(check.match)
+    if check.children:
+        found: set[str] = set()
+        for child in check.children:
+            keys = target_keys(child, rule_keys)
+            if keys is None:
+                return None
+            found |= keys
+        return frozenset(found)
+    return _match_keys(check.match)
 
 
 # --- compiling ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from .check_strings import (
     compile_check,
     parse,
     rule_references,
+    target_keys,
 )
 from .credentials import _CREDS_KEY, AUTH_CONTEXT_KEY, credentials, request_credentials
 
@@ -159,6 +160,8 @@ class Enforcer:
         # name -> compiled rule; the same dict is updated in place, so compiled
         # ``rule:`` references always see the current rules.
         self.compiled: dict[str, Callable[[Mapping, Credentials], bool]] = {}
+        # name -> the target keys its rule can read (None: any), kept with ``compiled``.
+        self.target_keys: dict[str, frozenset[str] | None] = {}
         self.register_defaults(defaults)
         if policy_file is not None:
             self.load_file(policy_file)
@@ -233,8 +236,11 @@ class Enforcer:
             name: compile_check(check, self.compiled, self.default_rule)
             for name, check in effective.items()
         }
+        keys = _rule_target_keys(effective, self.default_rule)
         self.compiled.clear()
         self.compiled.update(compiled)
+        self.target_keys.clear()
+        self.target_keys.update(keys)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -295,6 +301,31 @@ def _load_mapping(text: str, path: str) -> dict:
     if not isinstance(data, dict):
         raise PolicyError(f"policy file {path}: must hold a mapping of rule names to checks")
     return data
+
+
+def _rule_target_keys(checks: Mapping[str, Check], default: str | None
+                      ) -> dict[str, frozenset[str] | None]:
+    """Each rule's readable target keys, following ``rule:`` references (and the
+    default rule for unknown names); a reference loop answers ``None`` (any key)."""
+    found: dict[str, frozenset[str] | None] = {}
+    visiting: set[str] = set()
+
+    def keys_of(name: str) -> frozenset[str] | None:
+        if name in found:
+            return found[name]
+        if name not in checks:
+            return keys_of(default) if default is not None and default in checks \
+                else frozenset()
+        if name in visiting:
+            return None
+        visiting.add(name)
+        found[name] = target_keys(checks[name], keys_of)
+        visiting.discard(name)
+        return found[name]
+
+    for name in checks:
+        keys_of(name)
+    return found
 
 
 def _check_cycles(checks: Mapping[str, Check], source: str) -> None:
@@ -440,39 +471,73 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
     What the general ``check`` in :func:`policy` computes for a Nova-style method with
     no ``target``/``with_body``, without its intermediate dicts and calls. A carya
     :class:`Enforcer`'s compiled rules are read from its table (updated in place when
-    the policy changes); another enforcer is asked through ``enforce``.
+    the policy changes), and the target holds only the keys the rule can read (most
+    rules read one, ``project_id``); another enforcer gets the whole target.
     """
-    rules = engine.compiled if isinstance(engine, Enforcer) else None
+    carya_engine = isinstance(engine, Enforcer)
+    rules = engine.compiled if carya_engine else None
+    reads = engine.target_keys if carya_engine else None
 
     def check(state: Any, args: list, kwargs: dict) -> None:
         environ = state.environ
         creds = environ.get(_CREDS_KEY)
         if creds is None:
             creds = request_credentials(environ)
-        data = creds.data
-        routing = environ.get("wsgiorg.routing_args")
-        if routing:
-            goal = dict(routing[1])  # the route's variables win over the caller's own
-            for name in _NOT_TARGET:
-                goal.pop(name, None)
-            if "project_id" not in goal:
-                goal["project_id"] = data.get("project_id")
-            if "user_id" not in goal:
-                goal["user_id"] = data.get("user_id")
-        else:
-            goal = {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
-        if kwargs:
-            goal.update(kwargs)
-            goal.pop("body", None)
         evaluate = rules.get(rule) if rules is not None else None
         if evaluate is not None:
+            keys = reads.get(rule)
+            if keys is None:
+                goal = _whole_target(environ, creds, kwargs)
+            else:
+                goal = _target_of(keys, environ, creds, kwargs)
             allowed = evaluate(goal, creds)
         else:
-            allowed = engine.enforce(rule, goal, creds)
+            allowed = engine.enforce(rule, _whole_target(environ, creds, kwargs), creds)
         if not allowed:
             raise deny(rule, environ)
 
     return check
+
+
+def _whole_target(environ: dict, creds: Credentials, kwargs: dict) -> dict:
+    """The resource target: project and user, the route's variables, the arguments."""
+    data = creds.data
+    routing = environ.get("wsgiorg.routing_args")
+    if routing:
+        goal = dict(routing[1])  # the route's variables win over the caller's own
+        for name in _NOT_TARGET:
+            goal.pop(name, None)
+        if "project_id" not in goal:
+            goal["project_id"] = data.get("project_id")
+        if "user_id" not in goal:
+            goal["user_id"] = data.get("user_id")
+    else:
+        goal = {"project_id": data.get("project_id"), "user_id": data.get("user_id")}
+    if kwargs:
+        goal.update(kwargs)
+        goal.pop("body", None)
+    return goal
+
+
+def _target_of(keys: frozenset[str], environ: dict, creds: Credentials, kwargs: dict
+               ) -> dict:
+    """Just ``keys`` of :func:`_whole_target` (same values, same precedence)."""
+    goal = {}
+    if not keys:
+        return goal
+    routing = environ.get("wsgiorg.routing_args")
+    match = routing[1] if routing else _NO_VARIABLES
+    for key in keys:
+        if key in kwargs and key != "body":
+            goal[key] = kwargs[key]
+        elif key in match and key not in _NOT_TARGET:
+            goal[key] = match[key]
+        elif key == "project_id" or key == "user_id":
+            goal[key] = creds.data.get(key)
+    return goal
+
+
+_NO_VARIABLES: dict = {}
 
 
 def _argument_reader(handler: Any) -> Callable[[Any, list, dict], dict]:

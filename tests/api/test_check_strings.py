@@ -10,6 +10,7 @@ from carya.api.check_strings import (
     compile_check,
     parse,
     rule_references,
+    target_keys,
 )
 
 
@@ -125,3 +126,45 @@ def test_key_reference_agrees_with_the_general_formatter(target_value, creds_val
 def test_key_reference_on_a_target_that_is_not_a_mapping():
     check = compile_check(parse("k:%(t)s"), {}, None)
     assert check("not a mapping", Credentials({"k": "x"})) is False
+
+
+_RULE_KEYS = {"owner": frozenset({"project_id"}), "anything": None}
+
+
+@pytest.mark.parametrize("text, keys", [
+    ("@", set()),
+    ("!", set()),
+    ("role:admin", set()),
+    ("is_admin:True", set()),
+    ("project_id:%(project_id)s", {"project_id"}),
+    ("role:%(role)s", {"role"}),
+    ("True:%(user.enabled)s", {"user.enabled"}),
+    ("a:%(x)s-%(y)s or not b:%(z)s", {"x", "y", "z"}),
+    ("rule:owner and user_id:%(user_id)s", {"project_id", "user_id"}),
+    ("rule:anything or role:x", None),       # a rule that may read any key
+    ("k:%s", None),                          # formats the whole target
+    ("k:100%%", None),                       # an escape: not worth reading exactly
+    ("k:%(x)d", {"x"}),
+])
+def test_target_keys(text, keys):
+    found = target_keys(parse(text), _RULE_KEYS.get)
+    assert found == (None if keys is None else frozenset(keys))
+
+
+@pytest.mark.parametrize("text", [
+    "project_id:%(project_id)s", "is_admin:True or project_id:%(project_id)s",
+    "role:%(role)s", "True:%(enabled)s", "k:%(a)s%(b)s and not k:%(b)s",
+    "k:%(missing)s or role:member",
+])
+@pytest.mark.parametrize("target", [
+    {"project_id": "p1", "role": "Member", "enabled": True, "a": "p", "b": "1", "other": 1},
+    {"project_id": "p2", "role": "reader", "a": "p1", "b": ""},
+    {},
+])
+def test_the_keys_a_rule_reads_decide_it(text, target):
+    """Evaluating on just the keys :func:`target_keys` names gives the same answer."""
+    creds = {"project_id": "p1", "k": "p1", "roles": ["member"], "is_admin": False}
+    keys = target_keys(parse(text), {}.get)
+    assert keys is not None
+    narrow = {key: value for key, value in target.items() if key in keys}
+    assert evaluate(text, narrow, creds) == evaluate(text, target, creds)

@@ -282,10 +282,17 @@ class Owned(Controller):
     ("user_id:%(id)s", "p1", "mallory", False),
     ("user_id:%(user_id)s", "p1", "t", True),         # the caller's own user
     ("'show':%(action)s", "p1", "t", False),          # routing keys are not the target
+    ("rule:admin_or_owner", "p1", "t", True),          # the keys of a referenced rule
+    ("rule:admin_or_owner", "p2", "t", False),
+    ("rule:no_such_rule", "p1", "t", True),            # unknown: the default rule's keys
+    ("rule:no_such_rule", "p2", "t", False),
+    ("not user_id:%(id)s", "p1", "t", True),
+    ("user_id:%s", "p1", "t", False),                  # reads the whole target
+    ("@", "p2", "t", True),
 ])
 def test_resource_check_sees_the_target_the_general_check_sees(caller, rule, project, thing,
                                                                 allowed):
-    enforcer = Enforcer(RULES)
+    enforcer = Enforcer([*RULES, RuleDefault("default", "rule:admin_or_owner")])
     enforcer.set_overrides({"things:create": rule})
     app = APIRouter(resources=[ResourceExtension("things", Owned())], policies=RULES,
                     enforcer=enforcer, project_id="required", check_project_id=False)
@@ -293,3 +300,29 @@ def test_resource_check_sees_the_target_the_general_check_sees(caller, rule, pro
     status = 200 if allowed else 403
     member.get(f"/{project}/things/{thing}", status=status)
     member.put_json(f"/{project}/things/{thing}", {"x": 1}, status=status)
+
+
+def test_the_rule_target_keys_follow_overrides_and_defaults():
+    enforcer = Enforcer([*RULES, RuleDefault("default", "rule:admin_or_owner")])
+    assert enforcer.target_keys["things:create"] == {"project_id"}
+    assert enforcer.target_keys["things:delete"] == frozenset()
+    enforcer.set_overrides({"admin_api": "user_id:%(user_id)s or rule:nothing_here",
+                            "default": "rule:default_two", "default_two": "k:%s"})
+    assert enforcer.target_keys["things:delete"] is None  # via the default rule: any key
+    enforcer.set_overrides({"default": "rule:missing"})   # the default refers to itself
+    assert enforcer.target_keys["things:delete"] == frozenset()
+    assert enforcer.target_keys["default"] is None
+
+
+def test_a_policy_change_reaches_the_resource_check(caller):
+    """The one-function check reads the rule and its keys when called, not when built."""
+    enforcer = Enforcer(RULES)
+    app = APIRouter(resources=[ResourceExtension("things", Owned())], policies=RULES,
+                    enforcer=enforcer, project_id="required", check_project_id=False)
+    member = caller(app)
+    member.get("/p1/things/alice", status=200)
+    enforcer.set_overrides({"things:create": "user_id:%(id)s"})
+    member.get("/p1/things/alice", status=200)
+    member.get("/p1/things/bob", status=403)
+    enforcer.set_overrides({"things:create": "!"})
+    member.get("/p1/things/alice", status=403)
