@@ -79,6 +79,22 @@ def loads(data: bytes | str) -> Any:
     return json.loads(data.decode("utf-8"))
 
 
+def loads_utf8(data: bytes) -> Any:
+    """JSON from a body that must be UTF-8 (RFC 8259): ``loads(data.decode("utf-8"))``.
+
+    With ``msgspec``, which checks the UTF-8 itself, the bytes are parsed without
+    being decoded first; what it refuses takes the path above, for the same
+    errors (a ``UnicodeDecodeError`` for bytes that are not UTF-8).
+    """
+    compiled = _compiled_loads if _compiled_loads is not _UNSET else _load_compiled()
+    if compiled is not None:
+        try:
+            return compiled(data)
+        except ValueError:
+            pass
+    return loads(data.decode("utf-8"))
+
+
 class OutsideRequest(AttributeError, RuntimeError):
     """``carya.request``/``response`` used with no request in flight.
 

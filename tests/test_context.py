@@ -381,3 +381,17 @@ def test_loads_is_json_loads(monkeypatch, compiled, data):
     if not compiled:
         monkeypatch.setattr(context, "_compiled_loads", None)
     assert outcome(context.loads, data) == outcome(json.loads, data)
+
+
+def _decoded_then_loaded(data):
+    return json.loads(data.decode("utf-8"))
+
+
+@pytest.mark.parametrize("compiled", [True, False], ids=["msgspec-if-installed", "stdlib"])
+@pytest.mark.parametrize("data", [d for d in JSON_INPUTS if isinstance(d, bytes)]
+                         + [b'{"a": "\xed\xa0\x80"}', b'{"a": "\xc3\xa9"}', b'"\xe9"'])
+def test_loads_utf8_is_decode_then_json_loads(monkeypatch, compiled, data):
+    """carya.api's body parser: UTF-8 only, the same values and errors as decoding first."""
+    if not compiled:
+        monkeypatch.setattr(context, "_compiled_loads", None)
+    assert outcome(context.loads_utf8, data) == outcome(_decoded_then_loaded, data)

@@ -19,7 +19,7 @@ from typing import Any
 
 import webob.exc as exc
 
-from ..context import Request, loads
+from ..context import Request, loads_utf8
 from ..expose import JSON, Exposed
 from ..handler import Handler
 from ..render import RendererFactory
@@ -82,7 +82,7 @@ def _parse_body(state: Any) -> Any:
             detail=f"Unsupported Content-Type {ctype!r}: this API reads JSON (application/json)."
         )
     try:
-        return loads(raw.decode("utf-8"))  # JSON on the wire is UTF-8 (RFC 8259)
+        return loads_utf8(raw)  # JSON on the wire is UTF-8 (RFC 8259)
     except UnicodeDecodeError:
         raise exc.HTTPBadRequest(detail="Malformed request body: it is not UTF-8") from None
     except ValueError as error:

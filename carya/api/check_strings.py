@@ -248,22 +248,28 @@ def target_keys(check: Check, rule_keys: Callable[[str], frozenset[str] | None]
 # --- compiling ---------------------------------------------------------------------------
 
 
-def compile_check(check: Check, rules: Mapping[str, Evaluator], default: str | None = None
-                  ) -> Evaluator:
-    """A closure ``(target, creds) -> bool``; ``rules`` is read at call time (overrides)."""
+def compile_check(check: Check, rules: Mapping[str, Evaluator], default: str | None = None,
+                  resolve: Callable[[str], Evaluator | None] | None = None) -> Evaluator:
+    """A closure ``(target, creds) -> bool``; ``rules`` is read at call time (overrides).
+
+    ``resolve(name)``, when given, may answer a ``rule:NAME`` reference now, with the
+    evaluator it will always mean (an :class:`~carya.api.policy.Enforcer` compiles every
+    rule again on any change, so it can): the reference then costs no lookup per call.
+    """
     kind = check.kind
     if kind == "@":
         return _allow
     if kind == "!":
         return _deny
     if kind == "not":
-        inner = compile_check(check.children[0], rules, default)
+        inner = compile_check(check.children[0], rules, default, resolve)
         return lambda target, creds: not inner(target, creds)
     if kind in ("and", "or"):
-        parts = tuple(compile_check(c, rules, default) for c in check.children)
+        parts = tuple(compile_check(c, rules, default, resolve) for c in check.children)
         return _conjunction(parts) if kind == "and" else _disjunction(parts)
     if kind == "rule":
-        return _rule_check(check.match, rules, default)
+        known = resolve(check.match) if resolve is not None else None
+        return known if known is not None else _rule_check(check.match, rules, default)
     if kind == "role":
         return _role_check(check.match)
     return _generic_check(check.name, check.match)

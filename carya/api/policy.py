@@ -231,11 +231,8 @@ class Enforcer:
 
     def _rebuild(self, source: str) -> None:
         effective = self.effective_checks()
-        _check_cycles(effective, source)
-        compiled = {
-            name: compile_check(check, self.compiled, self.default_rule)
-            for name, check in effective.items()
-        }
+        _check_cycles(effective, source, self.default_rule)
+        compiled = _compile_rules(effective, self.compiled, self.default_rule)
         keys = _rule_target_keys(effective, self.default_rule)
         self.compiled.clear()
         self.compiled.update(compiled)
@@ -303,6 +300,35 @@ def _load_mapping(text: str, path: str) -> dict:
     return data
 
 
+def _compile_rules(checks: Mapping[str, Check], table: Mapping[str, Callable],
+                   default: str | None) -> dict[str, Callable]:
+    """Every rule compiled, referenced rules first, so that ``rule:NAME`` is bound to
+    NAME's evaluator (or the default rule's, for an unknown NAME) when it is compiled.
+
+    A reference that cannot be bound yet (a loop through the default rule) is looked
+    up in ``table`` when evaluated, as before.
+    """
+    compiled: dict[str, Callable] = {}
+    started: set[str] = set()
+
+    def resolve(name: str) -> Callable | None:
+        target = name if name in checks else default
+        if target is None or target not in checks:
+            return None
+        if target not in compiled and target not in started:
+            build(target)
+        return compiled.get(target)
+
+    def build(name: str) -> None:
+        started.add(name)
+        compiled[name] = compile_check(checks[name], table, default, resolve)
+
+    for name in checks:
+        if name not in started:
+            build(name)
+    return compiled
+
+
 def _rule_target_keys(checks: Mapping[str, Check], default: str | None
                       ) -> dict[str, frozenset[str] | None]:
     """Each rule's readable target keys, following ``rule:`` references (and the
@@ -328,7 +354,10 @@ def _rule_target_keys(checks: Mapping[str, Check], default: str | None
     return found
 
 
-def _check_cycles(checks: Mapping[str, Check], source: str) -> None:
+def _check_cycles(checks: Mapping[str, Check], source: str, default: str | None = None
+                  ) -> None:
+    """Refuse rules that refer to each other in a loop (an unknown name means the
+    default rule, so ``default: rule:missing`` is a loop too)."""
     refs = {name: rule_references(check) for name, check in checks.items()}
     done: set[str] = set()
 
@@ -336,7 +365,11 @@ def _check_cycles(checks: Mapping[str, Check], source: str) -> None:
         if name in trail:
             loop = " -> ".join([*trail[trail.index(name):], name])
             raise PolicyError(f"{source}: policy rules refer to each other in a loop: {loop}")
-        if name in done or name not in refs:
+        if name in done:
+            return
+        if name not in refs:
+            if default is not None and default in refs and trail:
+                visit(default, [*trail, name])
             return
         for ref in refs[name]:
             visit(ref, [*trail, name])
@@ -482,7 +515,7 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
         environ = state.environ
         creds = environ.get(_CREDS_KEY)
         if creds is None:
-            creds = request_credentials(environ)
+            creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
         evaluate = rules.get(rule) if rules is not None else None
         if evaluate is not None:
             keys = reads.get(rule)

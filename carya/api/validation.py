@@ -83,7 +83,16 @@ class SchemaValidator:
         try:
             self._fast(value)
         except fastjsonschema.JsonSchemaValueException as error:
-            raise exc.HTTPBadRequest(detail=self.explain(value, error)) from None
+            raise self.reject(value, error) from None
+
+    @property
+    def fast(self) -> Callable[[Any], Any]:
+        """The compiled check alone: raises ``fastjsonschema.JsonSchemaValueException``."""
+        return self._fast
+
+    def reject(self, value: Any, fast_error: Any = None) -> exc.HTTPBadRequest:
+        """The 400 for a ``value`` the fast check refused."""
+        return exc.HTTPBadRequest(detail=self.explain(value, fast_error))
 
     def explain(self, value: Any, fast_error: Any = None) -> str:
         """Nova's message for why ``value`` fails (jsonschema's first error, as Nova reports)."""
@@ -203,9 +212,15 @@ def _factory(handler: Any) -> Callable[[Any, list, dict], None]:
         _, _, body_check, query_check = table[0]
         if query_check is None and body_check is not None and nova_style:
 
+            fast, refused = body_check.fast, fastjsonschema.JsonSchemaValueException
+
             def body_only(state: Any, args: list, kwargs: dict) -> None:
                 """``run`` for the usual case (a body schema, one version), in one call."""
-                body_check(kwargs["body"] if "body" in kwargs else request_body(state, False))
+                value = kwargs["body"] if "body" in kwargs else request_body(state, False)
+                try:
+                    fast(value)
+                except refused as error:
+                    raise body_check.reject(value, error) from None
 
             return body_only
         return lambda state, args, kwargs: run(state, kwargs, body_check, query_check)

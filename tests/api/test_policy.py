@@ -309,9 +309,9 @@ def test_the_rule_target_keys_follow_overrides_and_defaults():
     enforcer.set_overrides({"admin_api": "user_id:%(user_id)s or rule:nothing_here",
                             "default": "rule:default_two", "default_two": "k:%s"})
     assert enforcer.target_keys["things:delete"] is None  # via the default rule: any key
-    enforcer.set_overrides({"default": "rule:missing"})   # the default refers to itself
-    assert enforcer.target_keys["things:delete"] == frozenset()
-    assert enforcer.target_keys["default"] is None
+    with pytest.raises(PolicyError, match="loop: default -> missing -> default"):
+        enforcer.set_overrides({"default": "rule:missing"})  # an unknown name is the default
+    assert enforcer.target_keys["things:delete"] is None  # the previous overrides stand
 
 
 def test_a_policy_change_reaches_the_resource_check(caller):
@@ -326,3 +326,8 @@ def test_a_policy_change_reaches_the_resource_check(caller):
     member.get("/p1/things/bob", status=403)
     enforcer.set_overrides({"things:create": "!"})
     member.get("/p1/things/alice", status=403)
+    enforcer.set_overrides({"admin_or_owner": "!"})  # a rule things:create refers to
+    member.get("/p1/things/alice", status=403)
+    enforcer.set_overrides({"admin_or_owner": "user_id:%(id)s"})
+    member.get("/p1/things/alice", status=200)
+    member.get("/p1/things/bob", status=403)
