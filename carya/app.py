@@ -27,7 +27,7 @@ from typing import Any
 import webob
 import webob.exc as exc
 
-from .context import Request, Response, State, _current
+from .context import Request, Response, State, _absolute, _current
 from .context import response as response_proxy
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .expose import HTML
@@ -147,6 +147,10 @@ class App:
         # A response class of the application's own may add headers or behaviour:
         # every response is then built with it (no fast path).
         self.custom_response = response_cls is not Response
+        # carya's own classes: ``carya.request``/``response`` may answer their common
+        # attributes without building the objects (carya.context).
+        self.light_request = request_cls is Request
+        self.light_response = not self.custom_response
         self.errors = _error_map(errors)
         self._ext_types: dict[str, str | None] = {}
         self._ctype_headers: dict[str, str] = {}
@@ -349,7 +353,10 @@ class App:
 
     def render(self, state: State, handler: Handler, ctype: str, result: Any) -> bytes | None:
         """Turn the handler's result into bytes, or leave it in ``state.response``."""
-        if result is response_proxy or (result is not None and result is state._response):
+        if result is response_proxy:
+            state.response  # noqa: B018 - made now if the handler only set status/location
+            return None
+        if result is not None and result is state._response:
             return None
         if isinstance(result, webob.Response):
             state.response = result
@@ -379,10 +386,20 @@ class App:
                 "(e.g. @expose('json')) or return str, bytes or a Response"
             )
         state.content_type = ctype or HTML
-        if state._response is not None:
+        if state._response is not None or (
+                state.pending is not None and not self.pending_fits(state, body)):
             self.materialize(state, body)
             return None
         return body
+
+    def pending_fits(self, state: State, body: bytes) -> bool:
+        """Whether a status/Location kept on the state can go out through :meth:`emit`
+        as a response object would send them: a body, a status that has one, no error
+        page for it. Anything else is answered through a real response object."""
+        status = state.pending[0]
+        return bool(body) and (status is None or (
+            status[:3] not in ("204", "304")
+            and not (self.errors and int(status[:3]) in self.errors)))
 
     @staticmethod
     def testing_variables(state: State, handler: Handler, ctype: str, raw: Any,
@@ -455,6 +472,8 @@ class App:
                 start_response(handler.status_line, [("Content-Length", "0")])
             return []
         ctype = state.content_type
+        if state.pending is not None:
+            return self.emit_pending(state, body, start_response)
         header = self._ctype_headers.get(ctype)
         if header is None:
             header = self._ctype_headers[ctype] = _content_type_header(ctype)
@@ -463,6 +482,28 @@ class App:
             [("Content-Type", header), ("Content-Length", str(len(body)))],
         )
         if state.environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return [body]
+
+    def emit_pending(self, state: State, body: bytes, start_response: Callable
+                     ) -> list[bytes]:
+        """:meth:`emit` with the status and Location the handler set through
+        ``carya.response``: what :meth:`materialize` and ``Response.__call__`` send."""
+        status, location = state.pending
+        if status is None or status[:4] == "200 ":
+            status = state.handler.status_line  # the declared success status, as materialize
+        header = self._rendered_types.get(state.content_type)
+        if header is None:
+            header = self._rendered_types[state.content_type] = self.rendered_type(
+                state.content_type)
+        headers = [("Content-Type", header), ("Content-Length", str(len(body)))]
+        environ = state.environ
+        if location is not None:
+            if not _absolute(location):
+                location = Response._make_location_absolute(environ, location)
+            headers.append(("Location", location))
+        start_response(status, headers)
+        if environ["REQUEST_METHOD"] == "HEAD":
             return []
         return [body]
 

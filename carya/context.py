@@ -251,16 +251,9 @@ class Request(webob.Request):
 
         WebOb re-reads and copies the body on every ``.body``; for the common
         case (a ``Content-Length``, nothing read yet) one ``read`` is enough.
-        The input is replaced by a seekable copy so WebOb can still read it.
         """
-        env = self.environ
-        length = env.get("CONTENT_LENGTH")
-        if env.get("webob.is_body_seekable") or not length or not length.isdigit():
-            return self.body
-        body = env["wsgi.input"].read(int(length))
-        env["wsgi.input"] = io.BytesIO(body)
-        env["webob.is_body_seekable"] = True
-        return body
+        body = _read_sized_body(self.environ)
+        return self.body if body is None else body
 
     @property
     def json(self) -> Any:
@@ -270,18 +263,37 @@ class Request(webob.Request):
         ``ValueError`` (for code that catches one) and a 400 response (for code
         that does not), so a client's bad body never becomes a 500.
         """
-        try:
-            return loads(self._read_body())
-        except ValueError as error:
-            raise MalformedJSON(detail=f"Malformed JSON body: {error}") from None
-        except RecursionError:  # '[' * 100000: a client's body, not a server fault
-            raise MalformedJSON(detail="Malformed JSON body: nested too deeply") from None
+        return _parse_json(self._read_body())
 
     @json.setter
     def json(self, value: Any) -> None:
         webob.Request.json_body.fset(self, value)
 
     json_body = json
+
+
+def _read_sized_body(environ: dict) -> bytes | None:
+    """A body with a ``Content-Length``, read once; ``None`` where WebOb must read it.
+
+    The input is replaced by a seekable copy so WebOb can still read it.
+    """
+    length = environ.get("CONTENT_LENGTH")
+    if environ.get("webob.is_body_seekable") or not length or not length.isdigit():
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["webob.is_body_seekable"] = True
+    return body
+
+
+def _parse_json(body: bytes) -> Any:
+    """``request.json``'s parse: a bad body is a :class:`MalformedJSON` (a 400)."""
+    try:
+        return loads(body)
+    except ValueError as error:
+        raise MalformedJSON(detail=f"Malformed JSON body: {error}") from None
+    except RecursionError:  # '[' * 100000: a client's body, not a server fault
+        raise MalformedJSON(detail="Malformed JSON body: nested too deeply") from None
 
 
 def _status_line(code: int) -> str:
@@ -458,6 +470,10 @@ class State:
     extension: str | None = None
     template: tuple | None = None
     quick: tuple | None = None
+    # [status line, Location] a handler set through ``carya.response`` before any
+    # response object existed (see _ResponseProxy); applied when one is made.
+    pending: list | None = None
+    _headers_view: RequestHeaders | None = None
 
     def __init__(self, environ: dict, app: Any):
         self.environ = environ
@@ -468,6 +484,8 @@ class State:
         req = self._request
         if req is None:
             req = self._request = self.app.request_cls(self.environ)
+            if self._headers_view is not None:  # what ``carya.request.headers`` gave
+                req.__dict__["_carya_headers"] = self._headers_view
         return req
 
     @request.setter
@@ -479,11 +497,22 @@ class State:
         resp = self._response
         if resp is None:
             resp = self._response = self.app.response_cls()
+            if self.pending is not None:
+                self._apply_pending(resp)
         return resp
 
     @response.setter
     def response(self, value: webob.Response) -> None:
         self._response = value
+        self.pending = None  # a whole new response: what was set on the old one goes
+
+    def _apply_pending(self, resp: webob.Response) -> None:
+        status, location = self.pending
+        self.pending = None
+        if status is not None:
+            resp.status = status
+        if location is not None:
+            resp.location = location
 
     @property
     def controller(self) -> Any:
@@ -571,12 +600,37 @@ class _Proxy:
         return dir(self._target()) if _current.get() is not None else []
 
 
+def _light_headers(st: State) -> RequestHeaders:
+    view = st._headers_view
+    if view is None:
+        view = st._headers_view = RequestHeaders(st.environ)
+    return view
+
+
+def _light_json(st: State) -> Any:
+    body = _read_sized_body(st.environ)
+    if body is None:
+        return st.request.json  # WebOb reads it (chunked, already read...)
+    return _parse_json(body)
+
+
+_LIGHT_REQUEST: dict[str, Callable[[State], Any]] = {
+    "headers": _light_headers,
+    "json": _light_json,
+    "json_body": _light_json,
+    "host_url": lambda st: Request.host_url.fget(st),  # it reads st.environ only
+}
+
+
 class _RequestProxy(_Proxy):
     """``carya.request``: public names go straight to the current request.
 
     ``__getattribute__`` rather than ``__getattr__``: the failed normal lookup
     that precedes ``__getattr__`` costs more than the forwarding itself.
-    Private names (``_attr``, ``__class__``...) stay the proxy's own.
+    Private names (``_attr``, ``__class__``...) stay the proxy's own. The
+    attributes handlers read most (``headers``, ``json``, ``host_url``) are
+    answered from the environ while no request object exists (and the
+    application's request class is carya's): the same values, no object built.
     """
 
     __slots__ = ()
@@ -589,12 +643,22 @@ class _RequestProxy(_Proxy):
             current()  # raises the "outside a request" error
         req = st._request
         if req is None:
-            req = st._request = st.app.request_cls(st.environ)
+            light = _LIGHT_REQUEST.get(name)
+            if light is not None and st.app.light_request:
+                return light(st)
+            req = st.request
         return getattr(req, name)
 
 
 class _ResponseProxy(_Proxy):
-    """``carya.response``: public names go straight to the current response."""
+    """``carya.response``: public names go straight to the current response.
+
+    ``response.status = <int>`` and ``response.location = <str>``, the two things
+    handlers set most, are kept on the state while no response object exists
+    (and the application's response class is carya's): a plain answer then goes
+    out through the fast path with them, and a response object made later
+    (a hook, another attribute) starts from them.
+    """
 
     __slots__ = ()
 
@@ -606,7 +670,7 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            resp = st._response = st.app.response_cls()
+            resp = st.response
         return getattr(resp, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -615,8 +679,30 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            resp = st._response = st.app.response_cls()
+            if st.app.light_response and _set_pending(st, name, value):
+                return
+            resp = st.response
         setattr(resp, name, value)
+
+
+def _set_pending(st: State, name: str, value: Any) -> bool:
+    """Keep ``status``/``location`` on the state; False for anything else (or unusual)."""
+    if name == "status":
+        value = _STATUS_LINES.get(value) if type(value) is int else None
+        slot = 0
+    elif name == "location" and type(value) is str:
+        if "\n" in value or "\r" in value:
+            raise ValueError("Header value may not contain control characters")
+        slot = 1
+    else:
+        return False
+    if value is None:
+        return False
+    pending = st.pending
+    if pending is None:
+        pending = st.pending = [None, None]
+    pending[slot] = value
+    return True
 
 
 class _StateProxy(_Proxy):

@@ -10,6 +10,7 @@ import webob
 from webtest import TestApp
 
 from carya import context, expose, make_app, request, response, state
+from carya.api.resource import response as declared_status
 from carya.context import Request, Response
 from carya.rest import RestController
 
@@ -395,3 +396,228 @@ def test_loads_utf8_is_decode_then_json_loads(monkeypatch, compiled, data):
     if not compiled:
         monkeypatch.setattr(context, "_compiled_loads", None)
     assert outcome(context.loads_utf8, data) == outcome(_decoded_then_loaded, data)
+
+
+# --- status/Location and headers/json/host_url without the objects ------------------------
+#
+# While no request/response object exists, ``carya.request`` answers ``headers``, ``json``
+# and ``host_url`` from the environ, and ``carya.response`` keeps ``status``/``location``
+# on the state. Every case below is sent to the same controller twice: on an app with
+# carya's own classes (the light path) and on one with subclasses (which turn it off,
+# so every attribute goes to a real object); the two answers must be the same bytes.
+
+
+class _HeavyRequest(Request):
+    pass
+
+
+class _HeavyResponse(Response):
+    pass
+
+
+class _TouchedHook:
+    """An ``after`` hook that reads the response (a response object made after the fact)."""
+
+    def after(self, st):
+        st.response.headers["X-Seen-Status"] = st.response.status
+
+
+class Light(RestController):
+    @expose("json")
+    def post(self):
+        token = request.headers.get("X-Auth-Token")
+        body = request.json
+        response.status = 201
+        response.location = request.host_url + "/servers/1"
+        return {"token": token, "body": body}
+
+    @expose("json")
+    def get_all(self):
+        case = request.GET.get("case", "")  # builds the request: the heavy path for reads
+        return self._cases[case]()
+
+    _cases: dict = {}
+
+
+def _case(fn):
+    Light._cases[fn.__name__] = fn
+    return fn
+
+
+@_case
+def relative_location():
+    response.location = "/servers/2"  # made absolute, as WebOb does
+    return {"ok": 1}
+
+
+@_case
+def status_only():
+    response.status = 202
+    return {"ok": 1}
+
+
+@_case
+def status_200_on_a_201_handler():
+    response.status = 200
+    return {"ok": 1}
+
+
+@_case
+def no_content_with_a_body():
+    response.status = 204
+    return {"ignored": True}
+
+
+@_case
+def not_modified():
+    response.status = 304
+    return {"ignored": True}
+
+
+@_case
+def error_page_status():
+    response.status = 404
+    return {"missing": True}
+
+
+@_case
+def status_then_read():
+    response.status = 201
+    response.headers["X-Status"] = response.status  # a rare attribute: the real object
+    return {"ok": 1}
+
+
+@_case
+def location_cleared():
+    response.location = "/a"
+    response.location = None
+    return {"ok": 1}
+
+
+@_case
+def status_as_text():
+    response.status = "299 Custom"  # not an int: straight to a real response
+    return {"ok": 1}
+
+
+@_case
+def empty_result():
+    response.status = 202
+    return None
+
+
+@_case
+def return_the_response():
+    response.status = 201
+    response.text = "as text"
+    return response
+
+
+@_case
+def raise_after_status():
+    response.status = 201
+    response.location = "/x"
+    raise webob.exc.HTTPConflict("busy")
+
+
+@_case
+def replaced_response():
+    response.status = 201
+    response.location = "/x"
+    state.response = webob.Response("replaced", status=203)
+    return state.response
+
+
+class LightRoot:
+    servers = Light()
+
+    @expose("json")
+    @declared_status(201)
+    def created(self):
+        """The same cases in a handler whose declared success status is 201."""
+        return Light._cases[request.GET.get("case", "")]()
+
+    @expose()
+    def notfound(self):
+        return "the error page"
+
+
+def _both(hooks=()):
+    light = make_app(LightRoot(), hooks=list(hooks), errors={404: "/notfound"})
+    heavy = make_app(LightRoot(), hooks=list(hooks), errors={404: "/notfound"},
+                     request_cls=_HeavyRequest, response_cls=_HeavyResponse)
+    assert light.light_request and light.light_response
+    assert not heavy.light_request and not heavy.light_response
+    return light, heavy
+
+
+def _answer(app, method, path, body=None, **headers):
+    req = webob.Request.blank(path, method=method, headers=headers, body=body)
+    if body is not None:
+        req.content_type = "application/json"
+    resp = req.get_response(app)
+    return resp.status, resp.headerlist, resp.body
+
+
+@pytest.mark.parametrize("case", sorted(Light._cases))
+@pytest.mark.parametrize("hooks", [(), (_TouchedHook(),)], ids=["plain", "after-hook"])
+def test_light_path_answers_as_the_objects_do(case, hooks):
+    light, heavy = _both(hooks)
+    for method in ("GET", "HEAD"):
+        for path in (f"/servers?case={case}", f"/created?case={case}"):
+            assert _answer(light, method, path) == _answer(heavy, method, path)
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Auth-Token": "t"}, {"Host": "api:8774"}])
+@pytest.mark.parametrize("body", [b'{"a": [1, 2]}', b"{nope", b"", b"[" * 50000])
+def test_light_create_answers_as_the_objects_do(headers, body):
+    light, heavy = _both()
+    got = _answer(light, "POST", "/servers", body, **headers)
+    assert got == _answer(heavy, "POST", "/servers", body, **headers)
+    if body == b'{"a": [1, 2]}':
+        status, headerlist, _ = got
+        assert status == "201 Created"
+        assert ("Location", "http://" + headers.get("Host", "localhost:80").replace(":80", "")
+                + "/servers/1") in headerlist
+
+
+def test_light_request_answers_without_a_request_object():
+    seen = {}
+
+    class Root:
+        @expose("json")
+        def index(self):
+            seen["headers"] = request.headers.get("X-A")
+            seen["json"] = request.json
+            seen["host"] = request.host_url
+            seen["built"] = state._request is not None
+            seen["again"] = request.json  # the body stays readable (WebOb reads it now)
+            view = request.headers
+            seen["same view"] = view is request.headers
+            seen["object view"] = request.path is not None and state.request.headers is view
+            return {}
+
+    TestApp(make_app(Root())).post("/", b'{"k": 1}', headers={"X-A": "1"},
+                                   content_type="application/json")
+    assert seen == {"headers": "1", "json": {"k": 1}, "again": {"k": 1},
+                    "host": "http://localhost", "built": False, "same view": True,
+                    "object view": True}
+
+
+def test_light_response_keeps_status_and_location_on_the_state():
+    seen = {}
+
+    class Root:
+        @expose("json")
+        def index(self):
+            response.status = 201
+            response.location = "http://x/1"
+            seen["built"] = state._response is not None
+            seen["pending"] = list(state.pending)
+            with pytest.raises(ValueError, match="control characters"):
+                response.location = "http://x/\r\nSet-Cookie: a=b"
+            return {}
+
+    resp = TestApp(make_app(Root())).get("/", status=201)
+    assert resp.headers["Location"] == "http://x/1"
+    assert seen == {"built": False, "pending": ["201 Created", "http://x/1"]}
