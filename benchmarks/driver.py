@@ -197,8 +197,8 @@ def verified_calls(pairs, report):
     return calls
 
 
-def run_fixed_shapes(module, opts, report):
-    """Verify every fixed shape, measure peak RSS, then time the shapes that passed.
+def prepare_fixed_shapes(module, opts, report):
+    """Verify every fixed shape and measure peak RSS; the timing callers of those that passed.
 
     Peak RSS is read on the shapes every framework serves, before WSME is imported
     (Pecan and carya serve two more shapes with it) and before the carya.api/Falcon
@@ -226,25 +226,74 @@ def run_fixed_shapes(module, opts, report):
         api = module.build_api()
         pairs = [(shape, api) for shape in api_shapes() if shape.serves(opts.framework)]
         calls.update(verified_calls(pairs, report))
-    for name, call in calls.items():
-        report["shapes"][name] = measure(call, opts)
+    return calls
 
 
-def run_lookup(module, n_routes, opts, report):
-    """Build the N-route app, verify the last and middle routes, and time both."""
+def prepare_lookup(module, n_routes, report):
+    """Build the N-route app, verify the last and middle routes; their timing callers,
+    keyed ``lookup:N:position``."""
     start = time.perf_counter()
     built = module.build(n_routes)
-    result = {"build_ms": (time.perf_counter() - start) * 1000}
+    report["lookup"][str(n_routes)] = {"build_ms": (time.perf_counter() - start) * 1000}
     if len(built.routes) != n_routes:
         report["errors"].append(f"lookup {n_routes}: app reports {len(built.routes)} routes")
-        return
+        return {}
+    calls = {}
     for position, index in (("last", n_routes - 1), ("middle", n_routes // 2)):
         shape = lookup_shape(built.routes[index])
         observed, problems = verify(built.app, shape)
         report["errors"].extend(f"lookup {n_routes} {position}: {p}" for p in problems)
         if not problems:
-            result[position] = measure(make_caller(built.app, shape), opts)
-    report["lookup"][str(n_routes)] = result
+            calls[f"lookup:{n_routes}:{position}"] = make_caller(built.app, shape)
+    return calls
+
+
+def record(report, key, result):
+    """Put one key's timing where the report keeps it (shape, lookup or harness)."""
+    if key == "harness":
+        report["harness_rate"] = result["rate"]
+    elif key.startswith("lookup:"):
+        _, size, position = key.split(":")
+        report["lookup"][size][position] = result
+    else:
+        report["shapes"][key] = result
+
+
+def prepare(opts, report):
+    """Import the framework, build, verify and measure memory: ``{key: caller}`` to time."""
+    module = importlib.import_module(APP_MODULES[opts.framework])
+    report["version"] = framework_version(opts.framework)
+    calls = prepare_fixed_shapes(module, opts, report)
+    if opts.framework == "raw":
+        calls["harness"] = make_caller(null_app, SHAPES[0])
+    if not opts.only_shapes:
+        for n_routes in (int(n) for n in opts.sizes.split(",")):
+            calls.update(prepare_lookup(module, n_routes, report))
+    return calls
+
+
+def serve(calls, opts, report):
+    """Time on request, for ``python -m benchmarks`` taking turns between frameworks.
+
+    Prints the setup report (with ``keys``) as one JSON line, then reads one JSON
+    command per line (``{"key", "budget", "max_iter"}``; ``{"quit": true}`` ends)
+    and answers each with one timed loop's ``{"rate", "iterations"}``.
+    """
+    report["keys"] = list(calls)
+    print(json.dumps(report), flush=True)
+    warmed = set()
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command.get("quit"):
+            break
+        key = command["key"]
+        call = calls[key]
+        if key not in warmed:
+            timed_run(call, min(0.1, command["budget"] / 4), 2000)
+            warmed.add(key)
+        rate, count = timed_run(call, command["budget"], command["max_iter"])
+        print(json.dumps({"rate": rate, "iterations": count}), flush=True)
+    return 1 if report["errors"] else 0
 
 
 def framework_version(name):
@@ -269,24 +318,22 @@ def parse_args(argv):
     parser.add_argument("--sizes", default=",".join(map(str, LOOKUP_SIZES)))
     parser.add_argument("--only-shapes", action="store_true", help="skip the lookup apps")
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--serve", action="store_true",
+                        help="after setup, time keys on request (see serve)")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
-    """Measure, print one JSON line, exit 1 if any answer was wrong."""
+    """Measure, print one JSON line, exit 1 if any answer was wrong (or serve, --serve)."""
     opts = parse_args(argv)
     CLOCK[0] = opts.clock
     report = {"framework": opts.framework, "errors": [], "observed": {}, "shapes": {}}
     report["lookup"] = {}
-    module = importlib.import_module(APP_MODULES[opts.framework])
-    report["version"] = framework_version(opts.framework)
-    run_fixed_shapes(module, opts, report)
-    if opts.framework == "raw":
-        report["harness_rate"] = measure(make_caller(null_app, SHAPES[0]), opts)["rate"]
-    if opts.only_shapes:
-        return finish(report)
-    for n_routes in (int(n) for n in opts.sizes.split(",")):
-        run_lookup(module, n_routes, opts, report)
+    calls = prepare(opts, report)
+    if opts.serve:
+        return serve(calls, opts, report)
+    for key, call in calls.items():
+        record(report, key, measure(call, opts))
     return finish(report)
 
 

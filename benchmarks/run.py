@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import select
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+from benchmarks import driver as driver_module
 from benchmarks import report
 from benchmarks.shapes import FRAMEWORKS, LOOKUP_SIZES
 
 ROOT = Path(__file__).resolve().parent.parent
-DRIVER_TIMEOUT = 600
+DRIVER_TIMEOUT = 600  # a driver's setup (imports, builds, checks, peak RSS)
+COMMAND_TIMEOUT = 120  # one timed loop (its budget is seconds / repeats)
 IMPORT_RUNS = 5
 CARYA_IMPORT = "from carya import expose, make_app, request; from carya.rest import RestController"
 IMPORT_STATEMENTS = {
@@ -102,24 +106,91 @@ def carya_problem():
     return lines[-1] if lines else f"exit status {proc.returncode}"
 
 
-def run_driver(name, opts):
-    """Run the driver for one framework; return its report (with errors on a crash)."""
-    args = ["-m", "benchmarks.driver", name, "--seconds", str(opts.seconds)]
-    args += ["--repeats", str(opts.repeats), "--max-iter", str(opts.max_iter)]
-    args += ["--sizes", ",".join(map(str, LOOKUP_SIZES))]
-    args += ["--clock", opts.clock]
-    if opts.no_lookup:
-        args.append("--only-shapes")
-    try:
-        proc = python(*args, timeout=DRIVER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        return {"framework": name, "errors": [f"driver timed out after {DRIVER_TIMEOUT} s"]}
-    lines = proc.stdout.strip().splitlines()
-    try:
-        return json.loads(lines[-1])
-    except (IndexError, ValueError):
-        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
-        return {"framework": name, "errors": [f"driver crashed ({proc.returncode}):\n{tail}"]}
+class Driver:
+    """One framework's driver process, set up once and then timing keys on request."""
+
+    def __init__(self, name, opts):
+        self.name = name
+        args = ["-m", "benchmarks.driver", name, "--serve", "--repeats", str(opts.repeats)]
+        args += ["--sizes", ",".join(map(str, LOOKUP_SIZES)), "--clock", opts.clock]
+        if opts.no_lookup:
+            args.append("--only-shapes")
+        self.errlog = tempfile.TemporaryFile(mode="w+")  # a pipe nobody reads could fill up
+        self.proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.errlog)
+        self.setup = self.read(DRIVER_TIMEOUT)
+        self.keys = self.setup.pop("keys", [])
+
+    def read(self, timeout):
+        """The driver's next JSON line, or a report of why there is none."""
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        try:
+            return json.loads(line)
+        except ValueError:
+            self.proc.kill()
+            self.proc.wait()
+            self.errlog.seek(0)
+            tail = "\n".join(self.errlog.read().strip().splitlines()[-15:])
+            why = f"crashed ({self.proc.returncode})" if ready else "timed out"
+            return {"framework": self.name, "errors": [f"driver {why}:\n{tail}"]}
+
+    def time(self, key, opts):
+        """One timed loop of ``key``; None (and the driver's error kept) if it failed."""
+        if self.proc.poll() is not None:
+            return None
+        self.proc.stdin.write(json.dumps({"key": key, "budget": opts.seconds / opts.repeats,
+                                          "max_iter": opts.max_iter}) + "\n")
+        self.proc.stdin.flush()
+        answer = self.read(COMMAND_TIMEOUT)
+        if "rate" not in answer:
+            self.setup.setdefault("errors", []).extend(answer.get("errors", []))
+            return None
+        return answer
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({"quit": True}) + "\n")
+                self.proc.stdin.flush()
+                self.proc.wait(10)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.errlog.close()
+
+
+def take_turns(drivers, opts):
+    """Time every key, frameworks taking turns loop by loop, ``opts.rounds`` rounds.
+
+    A framework's loops for a shape sit between the other frameworks' loops for the
+    same shape, so a slow spell of a shared machine lands on all of them alike.
+    Returns, per framework, one report per round (the best of its loops that round).
+    """
+    keys = list(dict.fromkeys(key for d in drivers for key in d.keys))
+    rounds = {d.name: [] for d in drivers}
+    for turn in range(max(1, opts.rounds)):
+        start = time.perf_counter()
+        print(f".. round {turn + 1}", end="", flush=True, file=sys.stderr)
+        best = {d.name: {} for d in drivers}
+        for key in keys:
+            takers = [d for d in drivers if key in d.keys]
+            shift = turn % len(takers)  # nobody always goes first
+            takers = takers[shift:] + takers[:shift]
+            for _ in range(opts.repeats):
+                for driver in takers:
+                    result = driver.time(key, opts)
+                    kept = best[driver.name].get(key)
+                    if result is not None and (kept is None or result["rate"] > kept["rate"]):
+                        best[driver.name][key] = result
+        for driver in drivers:
+            run = json.loads(json.dumps(driver.setup))  # a copy per round
+            for key, result in best[driver.name].items():
+                driver_module.record(run, key, result)
+            rounds[driver.name].append(run)
+        print(f" {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return rounds
 
 
 def import_times(names):
@@ -147,13 +218,17 @@ def collect(opts):
     if missing:
         names.remove("carya")
         print(f"!! carya is not importable yet ({missing}); running without it.", file=sys.stderr)
-    rounds = {name: [] for name in names}
-    for turn in range(max(1, opts.rounds)):
-        for name in names:
+    drivers = []
+    try:
+        for name in names:  # one at a time: setup measures peak RSS
             start = time.perf_counter()
-            print(f".. {name} (round {turn + 1})", end="", flush=True, file=sys.stderr)
-            rounds[name].append(run_driver(name, opts))
+            print(f".. {name} setup", end="", flush=True, file=sys.stderr)
+            drivers.append(Driver(name, opts))
             print(f" {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        rounds = take_turns(drivers, opts)
+    finally:
+        for driver in drivers:
+            driver.close()
     reports = {name: merge_rounds(runs) for name, runs in rounds.items()}
     print(".. import times", file=sys.stderr)
     return reports, import_times(names), missing
