@@ -66,12 +66,9 @@ def loads(data: bytes | str) -> Any:
     ``benchmarks/json_libs.py`` measured json, orjson and msgspec on the
     suite's bodies; orjson was left out because it turns big integers into floats.
     """
-    compiled = _compiled_loads if _compiled_loads is not _UNSET else _load_compiled()
-    if compiled is not None:
-        try:
-            return compiled(data)
-        except ValueError:
-            pass
+    value = _compiled_parse(data)
+    if value is not _UNSET:
+        return value
     if type(data) is str:
         return json.loads(data)
     if data[:3].startswith(_UNICODE_BOMS) or b"\x00" in data[:4]:
@@ -86,13 +83,21 @@ def loads_utf8(data: bytes) -> Any:
     being decoded first; what it refuses takes the path above, for the same
     errors (a ``UnicodeDecodeError`` for bytes that are not UTF-8).
     """
+    value = _compiled_parse(data)
+    if value is not _UNSET:
+        return value
+    return json.loads(data.decode("utf-8"))
+
+
+def _compiled_parse(data: bytes | str) -> Any:
+    """msgspec's parse of ``data``; ``_UNSET`` without msgspec or when it refuses it."""
     compiled = _compiled_loads if _compiled_loads is not _UNSET else _load_compiled()
     if compiled is not None:
         try:
             return compiled(data)
         except ValueError:
             pass
-    return loads(data.decode("utf-8"))
+    return _UNSET
 
 
 class OutsideRequest(AttributeError, RuntimeError):

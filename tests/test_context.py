@@ -450,34 +450,18 @@ def relative_location():
     return {"ok": 1}
 
 
-@_case
-def status_only():
-    response.status = 202
-    return {"ok": 1}
+def _status_case(code, result):
+    def case():
+        response.status = code
+        return result
+
+    return case
 
 
-@_case
-def status_200_on_a_201_handler():
-    response.status = 200
-    return {"ok": 1}
-
-
-@_case
-def no_content_with_a_body():
-    response.status = 204
-    return {"ignored": True}
-
-
-@_case
-def not_modified():
-    response.status = 304
-    return {"ignored": True}
-
-
-@_case
-def error_page_status():
-    response.status = 404
-    return {"missing": True}
+for _code, _why in ((202, "a plain status"), (200, "200 on a handler declared 201"),
+                    (204, "no content, yet a body"), (304, "not modified, yet a body"),
+                    (404, "a status with an error page")):
+    Light._cases[f"status_{_code}"] = _status_case(_code, {"why": _why})
 
 
 @_case
