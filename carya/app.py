@@ -26,6 +26,7 @@ from typing import Any
 
 import webob
 import webob.exc as exc
+from webob.request import DisconnectionError
 
 from .context import Request, Response, State, _absolute, _current
 from .context import response as response_proxy
@@ -234,6 +235,8 @@ class App:
             # server (gunicorn reads a worker's exit status 3 or 4 as "halt")
             if isinstance(error, UnicodeDecodeError):
                 error = exc.HTTPBadRequest(detail="The request is not valid UTF-8")
+            elif isinstance(error, DisconnectionError):  # a body shorter than announced
+                error = exc.HTTPBadRequest(detail=f"Incomplete request body: {error}")
             if isinstance(error, exc.HTTPException):
                 state.environ["pecan.original_exception"] = error  # for error pages
             if not (chain.on_error or chain.after or self.errors):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 
@@ -169,6 +170,54 @@ def test_request_headers_are_webobs():
     with pytest.raises(KeyError):
         ours["X-Missing"]  # noqa: B018
     assert dict(ours) == dict(theirs)
+
+
+class _Trickle:
+    """A server's input that hands out a few bytes per read, as a socket may."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def read(self, size=-1):
+        size = 3 if size is None or size < 0 else min(size, 3)
+        part, self.data = self.data[:size], self.data[size:]
+        return part
+
+
+BODIES = {
+    "sized": ({"CONTENT_LENGTH": "11"}, b"hello world"),
+    "trickled": ({"CONTENT_LENGTH": "11"}, _Trickle(b"hello world")),
+    "zero length": ({"CONTENT_LENGTH": "0"}, b""),
+    "no length": ({"CONTENT_LENGTH": ""}, b"ignored"),
+    "no length, input terminated": ({"CONTENT_LENGTH": "", "wsgi.input_terminated": True},
+                                    b"chunked"),
+    "cut short": ({"CONTENT_LENGTH": "20"}, b"only ten b"),
+}
+
+
+def _read_twice(cls, extra, data):
+    env = environ_for(extra)
+    env["wsgi.input"] = io.BytesIO(data) if isinstance(data, bytes) else _Trickle(data.data)
+    req = cls(env)
+    try:
+        return req.body, req.body, req.json if req.body[:1] == b"{" else None
+    except Exception as error:  # noqa: BLE001 - compared, type and words
+        return type(error).__name__, str(error)
+
+
+@pytest.mark.parametrize("name", sorted(BODIES))
+def test_request_body_is_webobs(name):
+    """One read for a sized body; the same bytes (and errors) as WebOb, read again or not."""
+    extra, data = BODIES[name]
+    assert _read_twice(Request, extra, data) == _read_twice(webob.Request, extra, data)
+
+
+def test_request_body_can_be_set():
+    req = Request(environ_for({}))
+    req.body = b'{"a": 1}'
+    assert req.body == b'{"a": 1}' and req.json == {"a": 1} and req.content_length == 8
+    del req.body
+    assert req.body == b""
 
 
 def test_request_headers_write_through_to_the_environ():
@@ -605,3 +654,27 @@ def test_light_response_keeps_status_and_location_on_the_state():
     resp = TestApp(make_app(Root())).get("/", status=201)
     assert resp.headers["Location"] == "http://x/1"
     assert seen == {"built": False, "pending": ["201 Created", "http://x/1"]}
+
+
+@pytest.mark.parametrize("reader", ["request.json", "request.body", "carya.api"])
+def test_a_body_shorter_than_its_length_is_a_400(reader):
+    """WebOb calls it a disconnection; whoever is still listening gets a 400, not a 500."""
+    from carya.api import APIRouter, Controller, ResourceExtension
+
+    class Root:
+        @expose("json")
+        def index(self):
+            return {"n": len(request.json if reader == "request.json" else request.body)}
+
+    class Things(Controller):
+        def create(self, req, body):
+            return {"body": body}
+
+    app = (APIRouter(resources=[ResourceExtension("things", Things())])
+           if reader == "carya.api" else make_app(Root()))
+    env = webob.Request.blank("/things" if reader == "carya.api" else "/", method="POST",
+                              content_type="application/json").environ
+    env.update({"CONTENT_LENGTH": "20", "wsgi.input": io.BytesIO(b'{"a": 1}')})
+    resp = webob.Request(env).get_response(app)
+    assert resp.status_int == 400
+    assert "Incomplete request body" in resp.text and "12 more bytes" in resp.text

@@ -73,7 +73,7 @@ def _parse_body(state: Any) -> Any:
         "HTTP_TRANSFER_ENCODING", ""
     ).lower():
         return None
-    raw = state.request._read_body()
+    raw = state.request.body
     if not raw or raw.isspace():  # what ``not raw.strip()`` says, without copying the body
         return None
     ctype = environ.get("CONTENT_TYPE", "")
