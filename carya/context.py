@@ -284,21 +284,33 @@ class Request(webob.Request):
     json_body = json
 
 
+_BODY_KEY = "carya.body"
+
+
 def _read_sized_body(environ: dict) -> bytes | None:
     """A body with a ``Content-Length``, read once; ``None`` where WebOb must read it.
 
-    The input is replaced by a seekable copy so WebOb can still read it.
+    The input is replaced by a seekable copy so WebOb can still read it, and the
+    bytes are remembered with it: reading again (a hook, then the handler, then
+    WSME...) gives them back while that copy and the length are still the ones
+    in the environ (anything that replaced the body made WebOb's turn).
     """
     length = environ.get("CONTENT_LENGTH")
-    if environ.get("webob.is_body_seekable") or not length or not length.isdigit():
+    if environ.get("webob.is_body_seekable"):
+        known = environ.get(_BODY_KEY)
+        if known is not None and known[0] is environ.get("wsgi.input") and known[1] == length:
+            return known[2]
+        return None
+    if not length or not length.isdigit():
         return None
     expected = int(length)
     body = environ["wsgi.input"].read(expected)
     if len(body) < expected:  # WebOb's reading says the same of a short read
         raise DisconnectionError("The client disconnected while sending the body "
                                  f"({expected - len(body)} more bytes were expected)")
-    environ["wsgi.input"] = io.BytesIO(body)
+    stream = environ["wsgi.input"] = io.BytesIO(body)
     environ["webob.is_body_seekable"] = True
+    environ[_BODY_KEY] = (stream, length, body)
     return body
 
 

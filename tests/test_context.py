@@ -212,6 +212,19 @@ def test_request_body_is_webobs(name):
     assert _read_twice(Request, extra, data) == _read_twice(webob.Request, extra, data)
 
 
+def test_request_body_read_again_follows_a_replaced_input():
+    env = environ_for({"CONTENT_LENGTH": "5"})
+    env["wsgi.input"] = io.BytesIO(b"first")
+    assert Request(env).body == b"first" and Request(env).body == b"first"
+    Request(env).body = b"second!"  # WebOb's setter: a new input and length
+    assert Request(env).body == b"second!"
+    env["wsgi.input"] = io.BytesIO(b"third")  # a middleware's own input, same length
+    env["CONTENT_LENGTH"] = "5"
+    assert Request(env).body == b"third" == webob.Request(env).body
+    env["CONTENT_LENGTH"] = "3"
+    assert Request(env).body == b"thi" == webob.Request(env).body
+
+
 def test_request_body_can_be_set():
     req = Request(environ_for({}))
     req.body = b'{"a": 1}'
