@@ -3,32 +3,36 @@
 Times one shape (``--shape``, default ``api_action``) on carya.api and on the
 hand-written Falcon app four ways: whole, without the schema check, without the
 policy check, without both, so each part's cost is the difference. carya's checks
-are taken off the handler it builds; Falcon's by building its app with a no-op
-schema compiler and policy (the same engine carya uses). Each figure is the best
-of ``--repeats`` loops of ``--number`` calls (µs per request); in-process, no
-server. This is an explanation, not a target: ``python -m benchmarks`` has those.
+are taken off the handler of an app built for that variant; Falcon's app is built
+without them (``impl_falcon.build(schema=..., policy=...)``; Nova's project-in-URL
+check stays, as it does in carya). The eight variants take turns loop by loop
+(``--rounds`` of them, best loop kept), so a slow spell of a shared machine lands
+on all alike. µs per request, in-process, no server. This is an explanation, not a
+target: ``python -m benchmarks`` has those.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
-import timeit
-from collections.abc import Callable, Iterator
-
-import fastjsonschema
+import time
+from collections.abc import Callable
 
 import benchmarks.api.impl_falcon as falcon_impl
 from benchmarks.driver import make_caller
 from benchmarks.profile import find
 from benchmarks.shapes import api_shapes
-from carya.api import policy as policy_engine
 from carya.api.dispatch import targets_of
 
+VARIANTS = (("whole", False, False), ("without schema", True, False),
+            ("without policy", False, True), ("without both", True, True))
 
-def best_us(call: Callable[[], object], number: int, repeats: int) -> float:
-    return min(timeit.repeat(call, number=number, repeat=repeats)) / number * 1e6
+
+def loop_us(call: Callable[[], object], number: int) -> float:
+    start = time.perf_counter()
+    for _ in range(number):
+        call()
+    return (time.perf_counter() - start) / number * 1e6
 
 
 def carya_handler(app, shape):
@@ -44,60 +48,44 @@ def carya_handler(app, shape):
     raise LookupError(f"no handler for {shape.name}")
 
 
-def carya_parts(shape, number: int, repeats: int) -> dict[str, float]:
-    app, _ = find("carya", shape.name)
-    call = make_caller(app, shape)
+def carya_variant(shape, no_schema: bool, no_policy: bool):
+    app, _ = find("carya", shape.name)  # a new app (and handler) per variant
     handler = carya_handler(app, shape)
-    checks = list(handler.checks)
-    schema = [c for c in checks if "validation" in c.__module__]
-    policy = [c for c in checks if "policy" in c.__module__]
-    out = {"whole": best_us(call, number, repeats)}
-    for label, dropped in (("without schema", schema), ("without policy", policy),
-                           ("without both", schema + policy)):
-        handler.checks = [c for c in checks if c not in dropped]
-        out[label] = best_us(call, number, repeats)
-    handler.checks = checks
-    return out
+    handler.checks = [c for c in handler.checks
+                      if not (no_schema and "validation" in c.__module__)
+                      and not (no_policy and "policy" in c.__module__)]
+    return make_caller(app, shape)
 
 
-@contextlib.contextmanager
-def falcon_without(schema: bool, policy: bool) -> Iterator[None]:
-    compile_, enforce, creds = (fastjsonschema.compile, policy_engine.Enforcer.enforce,
-                                falcon_impl.credentials)
-    if schema:
-        fastjsonschema.compile = lambda *a, **k: (lambda body: body)
-    if policy:
-        policy_engine.Enforcer.enforce = lambda self, name, target, creds: True
-        falcon_impl.credentials = lambda context: None
-    try:
-        yield
-    finally:
-        fastjsonschema.compile = compile_
-        policy_engine.Enforcer.enforce = enforce
-        falcon_impl.credentials = creds
+def falcon_variant(shape, no_schema: bool, no_policy: bool):
+    return make_caller(falcon_impl.build(schema=not no_schema, policy=not no_policy), shape)
 
 
-def falcon_parts(shape, number: int, repeats: int) -> dict[str, float]:
-    out = {}
-    for label, schema, policy in (("whole", False, False), ("without schema", True, False),
-                                  ("without policy", False, True),
-                                  ("without both", True, True)):
-        with falcon_without(schema, policy):
-            out[label] = best_us(make_caller(falcon_impl.build(), shape), number, repeats)
-    return out
+def measure(shape, number: int, rounds: int) -> dict[str, dict[str, float]]:
+    calls = {(name, label): build(shape, no_schema, no_policy)
+             for name, build in (("carya", carya_variant), ("falcon", falcon_variant))
+             for label, no_schema, no_policy in VARIANTS}
+    for call in calls.values():
+        loop_us(call, number // 10)  # warm up
+    best = dict.fromkeys(calls, float("inf"))
+    for _ in range(rounds):
+        for key, call in calls.items():
+            best[key] = min(best[key], loop_us(call, number))
+    return {name: {label: best[(name, label)] for label, _, _ in VARIANTS}
+            for name in ("carya", "falcon")}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.api.parts", description=__doc__)
     parser.add_argument("--shape", default="api_action",
                         choices=[s.name for s in api_shapes()])
-    parser.add_argument("--number", type=int, default=20000)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--number", type=int, default=2000, help="calls per loop")
+    parser.add_argument("--rounds", type=int, default=60, help="loops per variant, taking turns")
     opts = parser.parse_args(argv)
     shape = next(s for s in api_shapes() if s.name == opts.shape)
-    rows = {"carya": carya_parts(shape, opts.number, opts.repeats),
-            "falcon": falcon_parts(shape, opts.number, opts.repeats)}
-    print(f"{shape.name}: µs per request (best of {opts.repeats} x {opts.number})")
+    rows = measure(shape, opts.number, opts.rounds)
+    print(f"{shape.name}: µs per request (best of {opts.rounds} loops of {opts.number}, "
+          "the variants taking turns)")
     print(f"{'':8} {'whole':>7} {'rest':>7} {'schema':>7} {'policy':>7}")
     for name, r in rows.items():
         schema = r["whole"] - r["without schema"]
