@@ -646,7 +646,7 @@ _LIGHT_REQUEST: dict[str, Callable[[State], Any]] = {
     "headers": _light_headers,
     "json": _light_json,
     "json_body": _light_json,
-    "host_url": lambda st: Request.host_url.fget(st),  # it reads st.environ only
+    "host_url": Request.host_url.fget,  # it reads .environ only, which a state has
 }
 
 
@@ -707,30 +707,28 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            if st.app.light_response and _set_pending(st, name, value):
-                return
+            slot = _PENDING_SLOTS.get(name)
+            if slot is not None and st.app.light_response:
+                # status: an int with a known line; location: a str (else a real response)
+                if slot == 0:
+                    kept = _STATUS_LINES.get(value) if type(value) is int else None
+                elif type(value) is not str:
+                    kept = None
+                elif "\n" in value or "\r" in value:
+                    raise ValueError("Header value may not contain control characters")
+                else:
+                    kept = value
+                if kept is not None:
+                    pending = st.pending
+                    if pending is None:
+                        pending = st.pending = [None, None]
+                    pending[slot] = kept
+                    return
             resp = st.response
         setattr(resp, name, value)
 
 
-def _set_pending(st: State, name: str, value: Any) -> bool:
-    """Keep ``status``/``location`` on the state; False for anything else (or unusual)."""
-    if name == "status":
-        value = _STATUS_LINES.get(value) if type(value) is int else None
-        slot = 0
-    elif name == "location" and type(value) is str:
-        if "\n" in value or "\r" in value:
-            raise ValueError("Header value may not contain control characters")
-        slot = 1
-    else:
-        return False
-    if value is None:
-        return False
-    pending = st.pending
-    if pending is None:
-        pending = st.pending = [None, None]
-    pending[slot] = value
-    return True
+_PENDING_SLOTS = {"status": 0, "location": 1}  # State.pending's [status line, Location]
 
 
 class _StateProxy(_Proxy):
