@@ -438,11 +438,7 @@ class App:
             if line[:4] == "200 " and handler is not None and handler.status != 200:
                 line = resp._status = handler.status_line
             if line[:3] not in ("204", "304"):
-                header = self._rendered_types.get(state.content_type)
-                if header is None:
-                    header = self._rendered_types[state.content_type] = self.rendered_type(
-                        state.content_type)
-                resp._carya_render(body, header)
+                resp._carya_render(body, self.rendered_type(state.content_type))
                 return
         status = handler.status if handler is not None else 200
         if status != 200 and resp.status_int == 200:
@@ -458,12 +454,16 @@ class App:
             resp.content_type = None
 
     def rendered_type(self, ctype: str) -> str:
-        """The Content-Type header :meth:`materialize` gives a body of type ``ctype``."""
-        probe = self.response_cls()
-        probe.content_type = ctype
-        if _has_charset(probe.content_type):
-            probe.charset = "UTF-8"
-        return probe.headers["Content-Type"]
+        """The Content-Type header :meth:`materialize` gives a body of type ``ctype``
+        (worked out once per type, by WebOb's own rules, on a probe response)."""
+        header = self._rendered_types.get(ctype)
+        if header is None:
+            probe = self.response_cls()
+            probe.content_type = ctype
+            if _has_charset(probe.content_type):
+                probe.charset = "UTF-8"
+            header = self._rendered_types[ctype] = probe.headers["Content-Type"]
+        return header
 
     def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
         """Send a fast-path response: status, two headers, the body."""
@@ -495,11 +495,8 @@ class App:
         status, location = state.pending
         if status is None or status[:4] == "200 ":
             status = state.handler.status_line  # the declared success status, as materialize
-        header = self._rendered_types.get(state.content_type)
-        if header is None:
-            header = self._rendered_types[state.content_type] = self.rendered_type(
-                state.content_type)
-        headers = [("Content-Type", header), ("Content-Length", str(len(body)))]
+        headers = [("Content-Type", self.rendered_type(state.content_type)),
+                   ("Content-Length", str(len(body)))]
         environ = state.environ
         if location is not None:
             if not _absolute(location):

@@ -305,26 +305,24 @@ def _compile_rules(checks: Mapping[str, Check], table: Mapping[str, Callable],
     """Every rule compiled, referenced rules first, so that ``rule:NAME`` is bound to
     NAME's evaluator (or the default rule's, for an unknown NAME) when it is compiled.
 
-    A reference that cannot be bound yet (a loop through the default rule) is looked
-    up in ``table`` when evaluated, as before.
+    Loops were refused before (:func:`_check_cycles`); an unknown name with no default
+    rule keeps ``table``'s lookup when evaluated (it denies).
     """
     compiled: dict[str, Callable] = {}
-    started: set[str] = set()
 
     def resolve(name: str) -> Callable | None:
         target = name if name in checks else default
         if target is None or target not in checks:
             return None
-        if target not in compiled and target not in started:
+        if target not in compiled:
             build(target)
-        return compiled.get(target)
+        return compiled[target]
 
     def build(name: str) -> None:
-        started.add(name)
         compiled[name] = compile_check(checks[name], table, default, resolve)
 
     for name in checks:
-        if name not in started:
+        if name not in compiled:
             build(name)
     return compiled
 
@@ -332,21 +330,15 @@ def _compile_rules(checks: Mapping[str, Check], table: Mapping[str, Callable],
 def _rule_target_keys(checks: Mapping[str, Check], default: str | None
                       ) -> dict[str, frozenset[str] | None]:
     """Each rule's readable target keys, following ``rule:`` references (and the
-    default rule for unknown names); a reference loop answers ``None`` (any key)."""
+    default rule for unknown names; loops were refused before)."""
     found: dict[str, frozenset[str] | None] = {}
-    visiting: set[str] = set()
 
     def keys_of(name: str) -> frozenset[str] | None:
-        if name in found:
-            return found[name]
         if name not in checks:
             return keys_of(default) if default is not None and default in checks \
                 else frozenset()
-        if name in visiting:
-            return None
-        visiting.add(name)
-        found[name] = target_keys(checks[name], keys_of)
-        visiting.discard(name)
+        if name not in found:
+            found[name] = target_keys(checks[name], keys_of)
         return found[name]
 
     for name in checks:
@@ -515,7 +507,7 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
         environ = state.environ
         creds = environ.get(_CREDS_KEY)
         if creds is None:
-            creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
+            creds = request_credentials(environ)
         evaluate = rules.get(rule) if rules is not None else None
         if evaluate is not None:
             keys = reads.get(rule)
