@@ -62,6 +62,14 @@ class Arguments(inspect.Arguments):
         return self.varkw
 
 
+def _require_utf8(body: bytes) -> None:
+    """A 400 for a JSON body that is not UTF-8 (RFC 8259 allows nothing else)."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise exc.HTTPBadRequest(detail=f"The JSON body is not valid UTF-8: {error}") from None
+
+
 def _import_object(path: str) -> Any:
     module, _, attr = path.rpartition(".")
     if not module:
@@ -341,7 +349,9 @@ class App:
             try:
                 body = req.json
             except ValueError:
-                # Not JSON after all: the handler decides (it may answer 400/415 itself).
+                # Not JSON after all: the handler decides (it may answer 400/415 itself);
+                # not UTF-8 is a 400 before any handler runs, as on Pecan.
+                _require_utf8(req.body)
                 body = None
             if isinstance(body, dict):
                 merged = req.GET.mixed()

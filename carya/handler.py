@@ -21,9 +21,16 @@ from .errors import MethodNotAllowed, NotFound
 from .expose import HTML, Exposed, exposed_info
 from .render import RendererFactory
 
-__all__ = ["Binder", "Handler", "Generic", "build_target"]
+__all__ = ["ADAPTERS", "Binder", "Handler", "Generic", "build_target"]
 
 _EMPTY: tuple = ()
+
+#: Functions called with every :class:`Handler` once it is built, which may
+#: replace its ``func`` or renderers: how a compatibility package compiles the
+#: calls of another project's decorator (``carya.compat.wsexpose`` for WSME's)
+#: without the core naming that project. An adapter leaves handlers that are not
+#: its own untouched.
+ADAPTERS: list[Callable[[Handler], None]] = []
 
 
 class Binder:
@@ -44,6 +51,7 @@ class Binder:
 
     __slots__ = (
         "names", "required", "defaults", "varargs", "varkw", "qualname", "leading", "strict",
+        "params",
     )
 
     def __init__(self, func: Callable[..., Any], leading: int):
@@ -68,6 +76,9 @@ class Binder:
         self.varkw = any(p.kind is p.VAR_KEYWORD for p in params)
         self.qualname = func.__qualname__
         self.strict = _required_by_callee(func, leading)
+        #: ``params(app, state)``: the request's parameters by name (an adapter may
+        #: read them more cheaply where it knows the case is plain).
+        self.params: Callable[[Any, Any], dict] = _app_params
 
     @property
     def arity(self) -> int:
@@ -80,11 +91,11 @@ class Binder:
         if len(remainder) > n:
             if not self.varargs:
                 raise NotFound()
-            return list(remainder), (self._extra(app.params(state), ()) if self.varkw else {})
+            return list(remainder), (self._extra(self.params(app, state), ()) if self.varkw else {})
         args = list(remainder)
         if len(args) == n and not self.varkw:
             return args, {}
-        values = app.params(state)
+        values = self.params(app, state)
         for name in names[len(args):]:
             if name in values:
                 args.append(values[name])
@@ -102,6 +113,10 @@ class Binder:
     @staticmethod
     def _extra(values: dict, names: tuple[str, ...]) -> dict:
         return {k: v for k, v in values.items() if k not in names}
+
+
+def _app_params(app: Any, state: Any) -> dict:
+    return app.params(state)
 
 
 def _routing_signature(func: Callable[..., Any]) -> inspect.Signature:
@@ -218,6 +233,8 @@ class Handler:
         self.checks: tuple[Callable[[Any, list, dict], None], ...] = tuple(
             factory(self) for factory in info.extra.get("checks", ())
         )
+        for adapt in ADAPTERS:
+            adapt(self)
 
     def __repr__(self) -> str:
         return f"<Handler {self.name}>"

@@ -9,6 +9,11 @@ of the import (:func:`load_wsmeext`); nothing else in the process sees the swap.
 Each request runs on both, and status, content type and body must be equal
 (and what the table says, so two equal wrong answers still fail).
 
+carya compiles the plain cases of ``wsexpose`` (:mod:`carya.compat.wsexpose`), so
+a third side runs carya with that adapter off (WSME's own ``callfunction``): all
+three must answer alike, and the table says which cases the compiled path takes
+and which it must leave to WSME.
+
 One more test runs a WSME module unchanged (``import pecan``) in a fresh
 interpreter with the alias installed, as a service would.
 """
@@ -21,19 +26,24 @@ import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import ModuleType, SimpleNamespace
 
 import pytest
+import wsme.rest.args
+import wsme.rest.json
 from webtest import TestApp
 
+from carya.compat import wsexpose as compiled_wsexpose
 from tests.compat.wsme_service import build_root
 
-SIDES = ("pecan", "carya")
+SIDES = ("pecan", "carya", "carya-wsme")  # carya-wsme: carya with the compiled path off
 
 
 def pecan_package(side: str) -> ModuleType:
     """Real Pecan, or the package carya's alias maps ``pecan`` to."""
-    if side == "carya":
+    if side.startswith("carya"):
         return importlib.import_module("carya.compat.pecan")
     real = importlib.import_module("pecan")
     assert real.__name__ == "pecan", f"real Pecan expected, got {real!r} (alias installed?)"
@@ -70,16 +80,62 @@ def sides() -> dict[str, SimpleNamespace]:
     return built
 
 
+@contextmanager
+def wsme_callfunction() -> Iterator[None]:
+    """Handlers built inside keep WSME's own ``callfunction`` (the adapter is off)."""
+    compiled_wsexpose.disable()
+    try:
+        yield
+    finally:
+        compiled_wsexpose.enable()
+
+
+def uncompiled(app):
+    """``app``, its handlers (built at first use) left to WSME's own path."""
+    def call(environ, start_response):
+        with wsme_callfunction():
+            return app(environ, start_response)
+
+    return call
+
+
 @pytest.fixture
 def apps(sides) -> dict[str, TestApp]:
     """A fresh service (fresh data) on each side."""
-    return {name: TestApp(side.make_app(build_root(side))) for name, side in sides.items()}
+    built = {}
+    for name, side in sides.items():
+        if name == "carya-wsme":
+            with wsme_callfunction():
+                built[name] = TestApp(uncompiled(side.make_app(build_root(side))))
+        else:
+            built[name] = TestApp(side.make_app(build_root(side)))
+    return built
+
+
+@pytest.fixture
+def wsme_calls(monkeypatch) -> dict[str, int]:
+    """How often WSME's argument parser and JSON encoders run."""
+    counts = {"get_args": 0, "encode": 0}
+
+    def counting(module, name, key):
+        original = getattr(module, name)
+
+        def count(*args, **kwargs):
+            counts[key] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, count)
+
+    counting(wsme.rest.args, "get_args", "get_args")
+    counting(wsme.rest.json, "encode_result", "encode")
+    counting(wsme.rest.json, "encode_error", "encode")
+    return counts
 
 
 def answer(app: TestApp, method: str, path: str, body, headers: dict):
     kw = {"headers": dict(headers), "expect_errors": True}
     if body is not None:
-        kw["body"] = json.dumps(body).encode()
+        kw["body"] = body if isinstance(body, bytes) else json.dumps(body).encode()
         kw["headers"].setdefault("Content-Type", "application/json")
     resp = app.request(path, method=method, **kw)
     return resp.status, resp.headers.get("Content-Type"), resp.body
@@ -154,7 +210,68 @@ CASES = [
      b"toy 9 not found"),
     ("nested-parent-missing", "POST", "/colors/mauve/toys", {"name": "x"}, {}, 404, JSON_TYPE,
      b"color mauve not found"),
+    # A flat type's body, every way a client can send it.
+    ("gadget-body", "POST", "/gadgets",
+     {"maker": "acme", "display_label": "x", "price": 2.5, "active": True, "count": 3}, {},
+     201, JSON_TYPE, b'"display_label": "x", "price": 2.5, "active": true, "count": 3'),
+    ("gadget-int-for-float", "POST", "/gadgets", {"maker": "a", "price": 2}, {}, 201,
+     JSON_TYPE, b'"price": 2.0'),
+    ("gadget-null", "POST", "/gadgets", {"maker": "a", "display_label": None}, {}, 201,
+     JSON_TYPE, b'"display_label": null'),
+    ("gadget-default-out", "POST", "/gadgets", {"maker": "a"}, {}, 201, JSON_TYPE,
+     b'{"count": 0, "maker": "a"}'),
+    ("gadget-str-for-int", "POST", "/gadgets", {"maker": "a", "count": "4"}, {}, 201,
+     JSON_TYPE, b'"count": 4'),
+    ("gadget-float-for-int", "POST", "/gadgets", {"maker": "a", "count": 1.9}, {}, 201,
+     JSON_TYPE, b'"count": 1'),
+    ("gadget-bool-for-int", "POST", "/gadgets", {"maker": "a", "count": True}, {}, 201,
+     JSON_TYPE, b'"count": 1'),
+    ("gadget-word-for-bool", "POST", "/gadgets", {"maker": "a", "active": "yes"}, {}, 201,
+     JSON_TYPE, b'"active": true'),
+    ("gadget-int-for-text", "POST", "/gadgets", {"maker": 5}, {}, 400, JSON_TYPE,
+     b"Invalid input for field/attribute maker"),
+    ("gadget-key-not-name", "POST", "/gadgets", {"maker": "a", "label": "x"}, {}, 400,
+     JSON_TYPE, b"Unknown attribute"),
+    ("gadget-read-only", "POST", "/gadgets", {"maker": "a", "gadget_id": 3}, {}, 400,
+     JSON_TYPE, b"Cannot set read only field"),
+    ("gadget-mandatory", "POST", "/gadgets", {"price": 1.0}, {}, 400, JSON_TYPE,
+     b"Mandatory field missing"),
+    ("gadget-list", "POST", "/gadgets", [{"maker": "a"}], {}, 500, JSON_TYPE,
+     b'"faultcode": "Server"'),
+    ("gadget-bad-json", "POST", "/gadgets", b'{"maker":', {}, 400, JSON_TYPE,
+     b"not in valid JSON format"),
+    ("gadget-charset", "POST", "/gadgets", {"maker": "a"},
+     {"Content-Type": "application/json; charset=utf-8"}, 201, JSON_TYPE, b'"maker": "a"'),
+    ("gadget-javascript", "POST", "/gadgets", {"maker": "a"},
+     {"Content-Type": "text/javascript"}, 201, JSON_TYPE, b'"maker": "a"'),
+    ("gadget-text-plain", "POST", "/gadgets", {"maker": "a"}, {"Content-Type": "text/plain"},
+     415, JSON_TYPE, b"Unknown mimetype: text/plain"),
+    ("gadget-query", "POST", "/gadgets?dry=1", {"maker": "a"}, {}, 400, JSON_TYPE,
+     b"Unknown argument"),
+    # Pecan binds a JSON body's keys to arguments of the same name: WSME then sees it.
+    ("gadget-key-named-as-argument", "POST", "/gadgets", {"gadget": {"maker": "a"}}, {}, 400,
+     JSON_TYPE, b"unable to convert to Gadget"),
+    ("gadget-get", "GET", "/gadget/7", None, {}, 200, JSON_TYPE,
+     b'{"gadget_id": 7, "price": 2.5, "count": 0, "maker": "acme"}'),
+    ("gadget-get-not-int", "GET", "/gadget/seven", None, {}, 400, JSON_TYPE,
+     b"unable to convert to int"),
+    ("gadget-get-big-int", "GET", "/gadget/123456789012345678901234567890", None, {}, 200,
+     JSON_TYPE, b'"gadget_id": 123456789012345678901234567890'),
 ]
+
+# Cases whose arguments WSME's own parser (``get_args``) must take: a query string,
+# a body of a type that is not flat, anything invalid or unusual. carya's compiled
+# path takes every other case's arguments.
+WSME_ARGS = {
+    "query-filter", "optional-int", "bad-int", "post-body-201", "post-conflict",
+    "post-missing-mandatory", "post-unknown-attribute", "post-bad-enum", "post-not-json",
+    "put-response-202", "put-client-error", "custom-action-body-list", "body-array",
+    "required-from-query", "optional-from-query", "missing-required", "text-default-arg",
+    "enum-arg-ok", "enum-arg-unchecked", "gadget-str-for-int", "gadget-float-for-int",
+    "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",
+    "gadget-read-only", "gadget-mandatory", "gadget-list", "gadget-bad-json",
+    "gadget-text-plain", "gadget-query", "gadget-get-not-int", "gadget-key-named-as-argument",
+}
 
 
 @pytest.mark.parametrize(
@@ -166,10 +283,34 @@ def test_same_answer_on_pecan_and_carya(apps, method, path, body, headers, statu
     on_pecan = answer(apps["pecan"], method, path, body, headers)
     on_carya = answer(apps["carya"], method, path, body, headers)
     assert on_carya == on_pecan
+    assert answer(apps["carya-wsme"], method, path, body, headers) == on_pecan
     got_status, got_ctype, got_body = on_carya
     assert int(got_status.split()[0]) == status
     assert got_ctype == ctype
     assert fragment in got_body
+
+
+@pytest.mark.parametrize("case", [pytest.param(case, id=case[0]) for case in CASES])
+def test_plain_cases_are_compiled_the_rest_are_wsmes(apps, wsme_calls, case):
+    """On carya, WSME's parser runs exactly for the cases in ``WSME_ARGS``; every
+    successful JSON answer is encoded by the compiled converters (all of this
+    service's types compile), faults by WSME's ``encode_error``."""
+    name, method, path, body, headers, status, ctype = case[:7]
+    answer(apps["carya"], method, path, body, headers)
+    assert (wsme_calls["get_args"] == 1) == (name in WSME_ARGS)
+    encoded_by_carya = ctype == JSON_TYPE and status < 400
+    assert (wsme_calls["encode"] == 0) == (encoded_by_carya or ctype != JSON_TYPE)
+
+
+def test_a_json_body_that_is_not_utf8_is_a_400_before_wsme(apps, wsme_calls):
+    """Pecan answers 400 when it reads such a body for arguments; carya too, with a reason."""
+    body = b'{"maker": "\xff"}'
+    on_pecan = answer(apps["pecan"], "POST", "/gadgets", body, {})
+    for side in ("carya", "carya-wsme"):
+        status, ctype, text = answer(apps[side], "POST", "/gadgets", body, {})
+        assert (status, ctype) == on_pecan[:2] == ("400 Bad Request", "text/plain; charset=UTF-8")
+        assert b"The JSON body is not valid UTF-8" in text
+    assert wsme_calls["get_args"] == 0
 
 
 @pytest.mark.parametrize("method, path, status", [

@@ -3,10 +3,10 @@
 The types are plain WSME types (shared); :func:`build_root` writes the
 controllers against one framework's ``pecan`` module and the ``wsexpose`` of
 the ``wsmeext.pecan`` copy loaded for it (see :func:`tests.compat.test_wsme.load_wsmeext`).
-It covers what OpenStack services use: ``wtypes.Base`` types with mandatory
-attributes and enums, lists and dicts, ``body=``, ``status_code=``, 204
-results, ``wsme.api.Response``, ``ClientSideError`` faults, optional
-arguments and a ``RestController`` with nested resources.
+It covers what OpenStack services use: ``wtypes.Base`` types with mandatory,
+read-only, renamed and defaulted attributes and enums, lists and dicts,
+``body=``, ``status_code=``, 204 results, ``wsme.api.Response``,
+``ClientSideError`` faults, optional arguments and a ``RestController`` with nested resources.
 """
 
 from __future__ import annotations
@@ -37,6 +37,18 @@ class Palette(wtypes.Base):
 class Toy(wtypes.Base):
     toy_id = int
     name = wtypes.text
+
+
+class Gadget(wtypes.Base):
+    """Flat: every attribute a plain ``wsattr`` of str/int/float/bool, renamed,
+    read-only, defaulted or mandatory (carya compiles the bodies of such types)."""
+
+    gadget_id = wsme.wsattr(int, readonly=True)
+    label = wsme.wsattr(wtypes.text, name="display_label")
+    price = float
+    active = bool
+    count = wsme.wsattr(int, default=0)
+    maker = wsme.wsattr(wtypes.text, mandatory=True)
 
 
 class NotFound(wsme.exc.ClientSideError):
@@ -181,6 +193,16 @@ def build_root(side) -> object:
         @wsexpose(wtypes.text, wtypes.Enum(str, "a", "b"))
         def pick(self, choice):
             return f"picked {choice}"
+
+        @wsexpose(Gadget, body=Gadget, status_code=201)
+        def gadgets(self, gadget):
+            return gadget
+
+        @wsexpose(Gadget, int)
+        def gadget(self, gadget_id):
+            made = Gadget(maker="acme", price=2.5)
+            made.gadget_id = gadget_id
+            return made
 
         @side.expose("json")
         def plain(self):

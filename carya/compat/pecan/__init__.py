@@ -8,6 +8,7 @@ name, or adapts it where Pecan's internals differ; the core stays free of them.
 
 from __future__ import annotations
 
+from carya.compat import wsexpose as _wsexpose
 from carya.compat.alias import install, installed, uninstall
 
 from . import middleware, templating, util  # noqa: F401 - pecan.templating, as in Pecan
@@ -32,6 +33,9 @@ from .middleware.errordocument import ErrorDocumentMiddleware
 from .middleware.recursive import RecursiveMiddleware
 from .middleware.static import StaticFileMiddleware
 from .routing import route
+
+# WSME's wsexpose (wsmeext.pecan imports this package) gets its plain cases compiled.
+_wsexpose.enable()
 
 __all__ = [
     "make_app", "load_app", "Pecan", "Request", "Response", "request", "response",

@@ -1,0 +1,471 @@
+"""WSME's ``wsexpose`` (``wsmeext.pecan``) on carya, its plain cases compiled.
+
+WSME converts every argument and result through generic functions
+(``from_param``, ``fromjson``, ``tojson``) that look the type up on each call,
+and reads the request through Pecan's request object: some 20 µs a request on
+top of the framework. When carya builds the handler of a function that
+``wsexpose`` decorated, this adapter replaces WSME's ``callfunction`` with one
+whose conversions are compiled once per signature for the plain cases (path
+arguments of ``str``/``int``/``float``/``bool``, no query string, a JSON body of
+a flat complex type, results made of complex types, arrays, dates and user
+types) and hands everything else to WSME's own function:
+
+- Before the decorated function is called, any input outside those cases hands
+  the whole request to WSME's ``callfunction``. Every error status and message
+  for unusual or invalid input is WSME's own; nothing has run twice.
+- After, the result is answered as ``callfunction`` answers it (status code,
+  ``wsme.api.Response``, faults), and the JSON renderer encodes it with the
+  compiled converters, which give WSME's bytes, or else with WSME's encoder.
+
+Conversions registered with WSME's generic functions (``tojson.when_object``...)
+are honoured: a type only compiles where WSME's own conversion would run, and
+a registration made after a type compiled makes it compile again.
+``disable()`` puts WSME's path back for handlers built afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from carya import configuration
+from carya.context import _current, _read_sized_body, loads_utf8, request, response
+from carya.handler import ADAPTERS, Handler
+
+__all__ = ["adapt", "enable", "disable"]
+
+_WSME_MODULE = "wsmeext.pecan"  # the module whose callfunction this replaces
+_JSON_TYPES = frozenset(("application/json", "text/javascript", "application/javascript"))
+_SIMPLE = (str, int, float, bool)
+_NO = object()  # "not a plain case": WSME's own path answers
+_PARAMS_JSON_TYPES = ("application/json", "application/javascript")  # App.params' JSON
+_PARSED = "carya.wsme.json"  # environ: (body, its parse) read for the binder, reused
+
+
+class _Generic:
+    """One of WSME's generic functions, and the function it would call for a type.
+
+    ``simplegeneric`` keeps its two tables in closures; both only ever grow, so
+    their sizes tell whether anything was registered since a type compiled.
+    """
+
+    def __init__(self, generic: Any):
+        self.default = generic.default
+        tables = [cell.cell_contents for probe in (generic.has_type, generic.has_object)
+                  for cell in probe.__closure__ or () if isinstance(cell.cell_contents, dict)]
+        if len(tables) != 2:
+            raise LookupError("simplegeneric's layout is not the one this adapter reads")
+        self.by_type, self.by_object = tables
+
+    def target(self, datatype: Any) -> Callable[..., Any]:
+        """What ``generic(datatype, ...)`` calls: by object first, then by type."""
+        hit = self.by_object.get(id(datatype))
+        if hit is not None:
+            return hit[1]
+        for cls in type(datatype).__mro__:
+            found = self.by_type.get(cls)
+            if found is not None:
+                return found
+        return self.default
+
+
+class Registry:
+    """WSME's conversions, compiled per type; rebuilt when WSME's tables grow."""
+
+    def __init__(self) -> None:
+        import wsme.api
+        import wsme.rest.args
+        import wsme.rest.json
+        import wsme.types
+        import wsme.utils
+
+        self.wsme = wsme
+        self.from_param = _Generic(wsme.rest.args.from_param)
+        self.fromjson = _Generic(wsme.rest.json.fromjson)
+        self.tojson = _Generic(wsme.rest.json.tojson)
+        self.tables = tuple(table for generic in (self.from_param, self.fromjson, self.tojson)
+                            for table in (generic.by_type, generic.by_object))
+        self.stamp = -1
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Forget what compiled if anything was registered since (cheap when not)."""
+        size = sum(map(len, self.tables))
+        if size != self.stamp:
+            self.stamp = size
+            self._out: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
+            self._in: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
+
+    # -- results: tojson -------------------------------------------------------
+
+    def encoder(self, datatype: Any) -> Callable[[Any], Any] | None:
+        """``tojson(datatype, value)`` compiled, or ``None`` where a user's conversion runs."""
+        known = self._out.get(id(datatype))
+        if known is None or known[0] is not datatype:
+            known = self._out[id(datatype)] = (datatype, self._compile_out(datatype))
+        return known[1]
+
+    def _compile_out(self, datatype: Any) -> Callable[[Any], Any] | None:
+        rest_json, types = self.wsme.rest.json, self.wsme.types
+        target = self.tojson.target(datatype)
+        if target is self.tojson.default:
+            if types.iscomplex(datatype):
+                return self._complex_out(datatype)
+            if types.isusertype(datatype):
+                return self._user_out(datatype)
+            return _same
+        if target is rest_json.array_tojson:
+            return _each(self.encoder(datatype.item_type))
+        if target is rest_json.dict_tojson:
+            return _pairs(self.encoder(datatype.key_type), self.encoder(datatype.value_type))
+        if target in (rest_json.datetime_tojson, rest_json.date_tojson, rest_json.time_tojson):
+            return _isoformat
+        if target is rest_json.decimal_tojson:
+            return _text
+        if target is rest_json.bytes_tojson:
+            return _ascii
+        return None  # a conversion registered by the application: WSME's encoder calls it
+
+    def _user_out(self, datatype: Any) -> Callable[[Any], Any] | None:
+        base = self.encoder(datatype.basetype)
+        if base is None:
+            return None
+        to_base = datatype.tobasetype
+
+        def user_out(value: Any) -> Any:
+            return None if value is None else base(to_base(value))
+
+        return user_out
+
+    def _complex_out(self, datatype: Any) -> Callable[[Any], Any] | None:
+        # A placeholder first: a type that refers to itself reaches here again.
+        self._out[id(datatype)] = (datatype, None)
+        fields = []
+        for attr in self.wsme.types.list_attributes(datatype):
+            convert = self.encoder(attr.datatype)
+            if convert is None:
+                return None
+            fields.append((attr.key, attr.name, None if convert is _same else convert))
+        holder_reads = _plain_attributes(self.wsme.types, datatype)
+        unset = self.wsme.types.Unset
+        defaults = {attr.key: attr.default for attr in datatype._wsme_attributes}
+        read = tuple((key, name, convert, defaults[key]) for key, name, convert in fields)
+
+        def complex_out(value: Any) -> Any:
+            if value is None:
+                return None
+            out = {}
+            if holder_reads and type(value) is datatype:
+                # What each wsattr's __get__ would return, read from its data holder.
+                holder = getattr(value, "_wsme_dataholder", None)
+                for key, name, convert, default in read:
+                    item = getattr(holder, key, default) if holder is not None else default
+                    if item is not unset:
+                        out[name] = item if convert is None else convert(item)
+                return out
+            for key, name, convert, _default in read:
+                item = getattr(value, key)
+                if item is not unset:
+                    out[name] = item if convert is None else convert(item)
+            return out
+
+        return complex_out
+
+    # -- bodies: fromjson --------------------------------------------------------
+
+    def decoder(self, datatype: Any) -> Callable[[Any], Any] | None:
+        """``fromjson(datatype, data)`` for a flat complex type, answering ``_NO`` for
+        anything WSME would convert, refuse or complain about; else ``None``."""
+        known = self._in.get(id(datatype))
+        if known is None or known[0] is not datatype:
+            known = self._in[id(datatype)] = (datatype, self._compile_in(datatype))
+        return known[1]
+
+    def _compile_in(self, datatype: Any) -> Callable[[Any], Any] | None:
+        types, rest_json = self.wsme.types, self.wsme.rest.json
+        if (self.fromjson.target(datatype) is not self.fromjson.default
+                or not types.iscomplex(datatype) or hasattr(datatype, "validate")
+                or not _plain_attributes(types, datatype)):
+            return None
+        own = {str: rest_json.text_fromjson, int: rest_json.numeric_fromjson,
+               float: rest_json.numeric_fromjson, bool: rest_json.bool_fromjson}
+        fields = []
+        for attr in types.list_attributes(datatype):
+            kind = attr.datatype
+            if kind not in own or self.fromjson.target(kind) is not own[kind]:
+                return None
+            fields.append((attr.key, attr.name, kind, attr.mandatory, attr.readonly))
+        names = frozenset(name for _key, name, _kind, _mandatory, _readonly in fields)
+
+        def complex_in(data: Any) -> Any:
+            if type(data) is not dict or not names.issuperset(data):
+                return _NO
+            values = []
+            for key, name, kind, mandatory, readonly in fields:
+                if name in data:
+                    value = data[name]
+                    if readonly:
+                        return _NO
+                    if value is not None and type(value) is not kind:
+                        if kind is not float or type(value) is not int:
+                            return _NO
+                        value = float(value)
+                    values.append((key, value))
+                elif mandatory:
+                    return _NO
+            obj = datatype()
+            holder = getattr(obj, "_wsme_dataholder", None)
+            if holder is None:
+                holder = obj._wsme_dataholder = obj._wsme_DataHolderClass()
+            for key, value in values:
+                setattr(holder, key, value)
+            return obj
+
+        return complex_in
+
+    def from_path(self, datatype: Any) -> Callable[[str], Any] | None:
+        """``from_param`` of a path segment, where it is WSME's ``datatype(value)``."""
+        if datatype in _SIMPLE and self.from_param.target(datatype) is self.from_param.default:
+            return datatype
+        return None
+
+
+def _plain_attributes(types: Any, datatype: Any) -> bool:
+    """Whether each attribute of ``datatype`` is a plain ``wsattr`` that keeps its value
+    in the instance's data holder, so reading or writing the holder is what the
+    attribute does (no property, no ``__setattr__``/``__getattribute__`` of its own)."""
+    if (datatype.__setattr__ is not object.__setattr__
+            or datatype.__getattribute__ is not object.__getattribute__):
+        return False
+    return all(type(attr) is types.wsattr and getattr(datatype, attr.key, None) is attr
+               for attr in types.list_attributes(datatype))
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _isoformat(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _ascii(value: Any) -> Any:
+    return None if value is None else value.decode("ascii")
+
+
+def _each(item: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    if item is None:
+        return None
+
+    def each(value: Any) -> Any:
+        return None if value is None else [item(element) for element in value]
+
+    return each
+
+
+def _pairs(key: Callable[[Any], Any] | None,
+           item: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    if key is None or item is None:
+        return None
+
+    def pairs(value: Any) -> Any:
+        return None if value is None else {key(k): item(v) for k, v in value.items()}
+
+    return pairs
+
+
+class Plan:
+    """How one ``wsexpose`` signature takes its arguments in the plain case."""
+
+    def __init__(self, funcdef: Any, registry: Registry):
+        self.stamp = registry.stamp
+        arguments = funcdef.arguments
+        body_type = funcdef.body_type
+        by_path = arguments[:-1] if body_type is not None else arguments
+        self.path = tuple((arg.name, registry.from_path(arg.datatype)) for arg in by_path)
+        self.body_name = arguments[-1].name if body_type is not None else None
+        self.body = registry.decoder(body_type) if body_type is not None else None
+        self.mandatory = tuple(arg.name for arg in arguments if arg.mandatory)
+
+    def bind(self, state: Any, args: tuple) -> dict | None:
+        """The keyword arguments WSME's ``get_args`` would give, or ``None``."""
+        environ = state.environ
+        if environ.get("QUERY_STRING") or len(args) > len(self.path):
+            return None
+        named = {}
+        for (name, convert), value in zip(self.path, args, strict=False):
+            if convert is None:
+                return None
+            named[name] = None if value is None else convert(value)  # from_param's rule
+        body = _body(state)
+        if body:
+            if self.body is None or environ.get("CONTENT_TYPE", "").split(";", 1)[0] \
+                    not in _JSON_TYPES:
+                return None
+            known = environ.get(_PARSED)
+            obj = self.body(known[1] if known is not None and known[0] is body
+                            else loads_utf8(body))
+            if obj is _NO:
+                return None
+            named[self.body_name] = obj
+        for name in self.mandatory:
+            if name not in named:
+                return None
+        return named
+
+
+def _body(state: Any) -> bytes:
+    """``request.body``, without making the request object where the environ says."""
+    environ = state.environ
+    length = environ.get("CONTENT_LENGTH")
+    if length == "0" or (not length and "HTTP_TRANSFER_ENCODING" not in environ):
+        return b""  # no length and no chunks: an HTTP request without a body
+    body = _read_sized_body(environ)
+    return state.request.body if body is None else body
+
+
+def plain_params(app: Any, state: Any) -> dict:
+    """``app.params(state)`` for a WSME handler's binder, without the request object
+    where the request is plain: no query string, and no body or a JSON one (whose
+    parse is kept for the compiled call). Anything else asks ``app.params``."""
+    environ = state.environ
+    if environ.get("QUERY_STRING") or state._request is not None:
+        return app.params(state)
+    if environ.get("REQUEST_METHOD") == "GET":
+        return {}
+    if environ.get("CONTENT_TYPE", "").split(";", 1)[0] not in _PARAMS_JSON_TYPES:
+        return app.params(state)
+    body = _body(state)
+    try:
+        data = loads_utf8(body)
+    except Exception:
+        return app.params(state)  # its answer to an empty or broken body
+    environ[_PARSED] = (body, data)
+    return dict(data) if type(data) is dict else {}
+
+
+def compile_call(original: Callable[..., Any], registry: Registry) -> Callable[..., Any]:
+    """A function standing in for WSME's ``callfunction`` (same attributes)."""
+    funcdef = original._wsme_definition
+    func = original.__wrapped__
+    wsme = registry.wsme
+    plans: list[Plan] = []
+
+    def plan() -> Plan:
+        registry.refresh()
+        if not plans or plans[0].stamp != registry.stamp:
+            plans[:] = [Plan(funcdef, registry)]
+        return plans[0]
+
+    def answer(controller: Any, named: dict) -> Any:
+        return_type = funcdef.return_type
+        try:
+            if funcdef.pass_request:
+                named[funcdef.pass_request] = request
+            result = func(controller, **named)
+            response.status = funcdef.status_code
+            if isinstance(result, wsme.api.Response):
+                response.status = result.status_code
+                if result.status_code == 204:
+                    return_type = None
+                elif not isinstance(result.return_type, wsme.types.UnsetType):
+                    return_type = result.return_type
+                result = result.obj
+        except Exception:
+            return fault()
+        if return_type is None:
+            request.pecan["content_type"] = None
+            response.content_type = None
+            return ""
+        return {"datatype": return_type, "result": result}
+
+    def fault() -> dict:
+        error = sys.exc_info()[1]
+        debug = configuration._runtime_conf.get("wsme", {}).get("debug", False)
+        data = wsme.api.format_exception(sys.exc_info(), debug)
+        code = getattr(error, "code", None)
+        response.status = code if code and wsme.utils.is_valid_code(code) else 500
+        return data
+
+    def callfunction(controller: Any, *args: Any, **kwargs: Any) -> Any:
+        named = None
+        if not kwargs:
+            try:
+                named = plan().bind(_current.get(), args)
+            except Exception:
+                named = None  # WSME's own path says what is wrong
+        if named is None:
+            return original(controller, *args, **kwargs)
+        return answer(controller, named)
+
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
+        setattr(callfunction, name, getattr(original, name))
+    callfunction.__dict__.update(original.__dict__)  # _pecan, _wsme_definition, __wrapped__
+    return callfunction
+
+
+def json_renderer(original: Callable[[Any], str], registry: Registry) -> Callable[[Any], str]:
+    """WSME's JSON renderer with the result encoded by the compiled converters."""
+
+    def render(namespace: Any) -> str:
+        if type(namespace) is dict and "faultcode" not in namespace:
+            registry.refresh()
+            encode = registry.encoder(namespace["datatype"])
+            if encode is not None:
+                try:
+                    return json.dumps(encode(namespace["result"]))
+                except Exception:
+                    pass  # WSME's encoder raises its own error
+        return original(namespace)
+
+    return render
+
+
+_registry: Registry | None = None
+
+
+def registry() -> Registry | None:
+    """The one registry, made when the first WSME handler is built."""
+    global _registry
+    if _registry is None:
+        try:
+            _registry = Registry()
+        except (ImportError, LookupError, AttributeError):
+            return None
+    return _registry
+
+
+def adapt(handler: Handler) -> None:
+    """Compile a handler whose function WSME's ``wsexpose`` made; leave others alone."""
+    func = handler.func
+    if getattr(func, "__globals__", {}).get("__name__") != _WSME_MODULE:
+        return
+    if not hasattr(func, "_wsme_definition") or not hasattr(func, "__wrapped__"):
+        return
+    compiled = registry()
+    if compiled is None:
+        return
+    handler.func = compile_call(func, compiled)
+    handler.binder.params = plain_params
+    for ctype, template in handler.templates.items():
+        render = handler.content_types.get(ctype)
+        if template == "wsmejson:" and render is not None:
+            handler.content_types[ctype] = json_renderer(render, compiled)
+
+
+def enable() -> None:
+    """Compile WSME handlers built from now on (the default once Pecan's alias loads)."""
+    if adapt not in ADAPTERS:
+        ADAPTERS.append(adapt)
+
+
+def disable() -> None:
+    """Leave WSME handlers built from now on to WSME's own ``callfunction``."""
+    if adapt in ADAPTERS:
+        ADAPTERS.remove(adapt)

@@ -1,0 +1,114 @@
+"""carya's compiled ``wsexpose`` path: what it keeps of WSME's function and registry.
+
+The answers themselves are compared with WSME's own path (and real Pecan) case
+by case in :mod:`tests.compat.test_wsme`; here, the parts that table cannot see.
+"""
+
+from __future__ import annotations
+
+import wsme.rest.args
+import wsme.rest.json
+from webtest import TestApp
+from wsme import types as wtypes
+
+from carya import hooks
+from carya.compat import wsexpose as compiled
+from tests.compat.test_wsme import load_wsmeext, pecan_package, wsme_callfunction
+
+
+def make(root, **kw) -> TestApp:
+    return TestApp(pecan_package("carya").make_app(root, **kw))
+
+
+def test_the_compiled_function_keeps_wsmes_attributes_for_hooks():
+    """Hooks read ``state.controller`` (its WSME definition, name, signature)."""
+    pecan = pecan_package("carya")
+    wsexpose = load_wsmeext(pecan).wsexpose
+    seen = {}
+
+    class Recorder(hooks.PecanHook):
+        def before(self, state):
+            controller = state.controller
+            seen["definition"] = controller._wsme_definition
+            seen["name"] = controller.__name__
+            seen["wrapped"] = controller.__wrapped__
+
+    class Root:
+        @wsexpose(wtypes.text, wtypes.text)
+        def echo(self, word):
+            return word
+
+    original = Root.__dict__["echo"]
+    app = make(Root(), hooks=[Recorder()])
+    assert app.get("/echo/hi").json == "hi"
+    assert seen == {"definition": original._wsme_definition, "name": "echo",
+                    "wrapped": original.__wrapped__}
+
+
+def test_a_conversion_registered_after_the_first_request_is_used():
+    """WSME's generic functions can gain a conversion at any time: the compiled
+    encoder notices and compiles again, so the answer is WSME's."""
+    pecan = pecan_package("carya")
+    wsexpose = load_wsmeext(pecan).wsexpose
+
+    class Cents(wtypes.UserType):
+        basetype = int
+        name = "cents"
+
+    cents = Cents()
+
+    class Root:
+        @wsexpose(cents)
+        def price(self):
+            return 250
+
+    app = make(Root())
+    assert app.get("/price").body == b"250"
+    wsme.rest.json.tojson.when_object(cents)(lambda datatype, value: f"{value / 100:.2f}")
+    assert app.get("/price").body == b'"2.50"'
+    with wsme_callfunction():
+        assert make(Root()).get("/price").body == b'"2.50"'
+
+
+def test_a_type_wsme_cannot_compile_is_encoded_by_wsme():
+    """A conversion registered for a type itself: WSME's encoder, not the compiled one."""
+    pecan = pecan_package("carya")
+    wsexpose = load_wsmeext(pecan).wsexpose
+
+    class Point(wtypes.Base):
+        x = int
+        y = int
+
+    wtypes.registry.register(Point)
+    wsme.rest.json.tojson.when_object(Point)(lambda datatype, value: [value.x, value.y])
+
+    class Root:
+        @wsexpose(Point)
+        def origin(self):
+            return Point(x=0, y=1)
+
+    assert compiled.registry().encoder(Point) is None
+    assert make(Root()).get("/origin").json == [0, 1]
+
+
+def test_disable_leaves_new_handlers_to_wsme(monkeypatch):
+    pecan = pecan_package("carya")
+    wsexpose = load_wsmeext(pecan).wsexpose
+    parsed = []
+    get_args = wsme.rest.args.get_args
+    monkeypatch.setattr(wsme.rest.args, "get_args",
+                        lambda *a, **kw: parsed.append(a[1]) or get_args(*a, **kw))
+
+    class Root:
+        @wsexpose(int, int)
+        def twice(self, n):
+            return 2 * n
+
+    assert make(Root()).get("/twice/4").json == 8
+    assert parsed == []  # compiled: WSME's parser did not run
+    with wsme_callfunction():
+        app = make(Root())
+        assert compiled.adapt not in compiled.ADAPTERS
+        assert app.get("/twice/5").json == 10
+    assert compiled.adapt in compiled.ADAPTERS
+    assert parsed == [("5",)]
