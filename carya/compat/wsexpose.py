@@ -25,7 +25,6 @@ a registration made after a type compiled makes it compile again.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 from carya import configuration
 from carya.context import _current, _read_sized_body, loads_utf8, request, response
 from carya.handler import ADAPTERS, Handler
+from carya.jsonify import prebuilt_dumps
 
 __all__ = ["adapt", "enable", "disable"]
 
@@ -42,6 +42,7 @@ _SIMPLE = (str, int, float, bool)
 _NO = object()  # "not a plain case": WSME's own path answers
 _PARAMS_JSON_TYPES = ("application/json", "application/javascript")  # App.params' JSON
 _PARSED = "carya.wsme.json"  # environ: (body, its parse) read for the binder, reused
+_dumps = prebuilt_dumps()  # json.dumps(value), WSME's encoding, its C encoder built once
 
 
 class _Generic:
@@ -419,7 +420,7 @@ def json_renderer(original: Callable[[Any], str], registry: Registry) -> Callabl
             encode = registry.encoder(namespace["datatype"])
             if encode is not None:
                 try:
-                    return json.dumps(encode(namespace["result"]))
+                    return _dumps(encode(namespace["result"]))
                 except Exception:
                     pass  # WSME's encoder raises its own error
         return original(namespace)
