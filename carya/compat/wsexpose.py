@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from json import encoder as json_encoder
 from typing import Any
 
 from carya import configuration
@@ -73,7 +74,12 @@ class _Generic:
 
 
 class Registry:
-    """WSME's conversions, compiled per type; rebuilt when WSME's tables grow."""
+    """WSME's conversions, compiled per type.
+
+    The input side (``from_param``, ``fromjson``) and the output side (``tojson``)
+    each keep a stamp, the size of their generic functions' tables: what compiled
+    is dropped when it moves (cheap to check on every request).
+    """
 
     def __init__(self) -> None:
         import wsme.api
@@ -86,20 +92,42 @@ class Registry:
         self.from_param = _Generic(wsme.rest.args.from_param)
         self.fromjson = _Generic(wsme.rest.json.fromjson)
         self.tojson = _Generic(wsme.rest.json.tojson)
-        self.tables = tuple(table for generic in (self.from_param, self.fromjson, self.tojson)
-                            for table in (generic.by_type, generic.by_object))
-        self.stamp = -1
-        self.refresh()
+        self.in_tables = (self.from_param.by_type, self.from_param.by_object,
+                          self.fromjson.by_type, self.fromjson.by_object)
+        self.out_tables = (self.tojson.by_type, self.tojson.by_object)
+        self.in_stamp = self.out_stamp = -1
+        self._in: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
+        self._out: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
+        self._text: dict[int, tuple[Any, Callable[[Any], str | None] | None]] = {}
 
-    def refresh(self) -> None:
-        """Forget what compiled if anything was registered since (cheap when not)."""
-        size = sum(map(len, self.tables))
-        if size != self.stamp:
-            self.stamp = size
-            self._out: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
-            self._in: dict[int, tuple[Any, Callable[[Any], Any] | None]] = {}
+    def input_stamp(self) -> int:
+        """The input side's stamp, its compiled decoders dropped if it moved."""
+        stamp = sum(map(len, self.in_tables))
+        if stamp != self.in_stamp:
+            self.in_stamp, self._in = stamp, {}
+        return stamp
+
+    def _check_output(self) -> None:
+        by_type, by_object = self.out_tables
+        if len(by_type) + len(by_object) != self.out_stamp:
+            self.out_stamp = len(by_type) + len(by_object)
+            self._out, self._text = {}, {}
 
     # -- results: tojson -------------------------------------------------------
+
+    def json(self, datatype: Any, value: Any) -> str | None:
+        """``json.dumps(tojson(datatype, value))``, or ``None`` where WSME's encoder
+        must answer (a conversion of the application's, or a value it would refuse)."""
+        self._check_output()
+        known = self._text.get(id(datatype))
+        if known is None or known[0] is not datatype:
+            known = self._text[id(datatype)] = (datatype, self._compile_text(datatype))
+        if known[1] is not None:
+            text = known[1](value)
+            if text is not None:
+                return text
+        encode = self.encoder(datatype)
+        return None if encode is None else _dumps(encode(value))
 
     def encoder(self, datatype: Any) -> Callable[[Any], Any] | None:
         """``tojson(datatype, value)`` compiled, or ``None`` where a user's conversion runs."""
@@ -140,19 +168,25 @@ class Registry:
 
         return user_out
 
-    def _complex_out(self, datatype: Any) -> Callable[[Any], Any] | None:
-        # A placeholder first: a type that refers to itself reaches here again.
-        self._out[id(datatype)] = (datatype, None)
+    def _fields(self, datatype: Any) -> tuple | None:
+        """Per attribute ``(key, name, convert or None for as-is, default)``."""
         fields = []
         for attr in self.wsme.types.list_attributes(datatype):
             convert = self.encoder(attr.datatype)
             if convert is None:
                 return None
-            fields.append((attr.key, attr.name, None if convert is _same else convert))
+            fields.append((attr.key, attr.name, None if convert is _same else convert,
+                           attr.default))
+        return tuple(fields)
+
+    def _complex_out(self, datatype: Any) -> Callable[[Any], Any] | None:
+        # A placeholder first: a type that refers to itself reaches here again.
+        self._out[id(datatype)] = (datatype, None)
+        read = self._fields(datatype)
+        if read is None:
+            return None
         holder_reads = _plain_attributes(self.wsme.types, datatype)
         unset = self.wsme.types.Unset
-        defaults = {attr.key: attr.default for attr in datatype._wsme_attributes}
-        read = tuple((key, name, convert, defaults[key]) for key, name, convert in fields)
 
         def complex_out(value: Any) -> Any:
             if value is None:
@@ -173,6 +207,22 @@ class Registry:
             return out
 
         return complex_out
+
+    def _compile_text(self, datatype: Any) -> Callable[[Any], str | None] | None:
+        """The JSON text of a flat complex type (or an array of one), written directly;
+        ``None`` from it for any value it does not know, to take the general path."""
+        types = self.wsme.types
+        if types.isarray(datatype) and self.tojson.target(datatype) is \
+                self.wsme.rest.json.array_tojson:
+            item = self._compile_text(datatype.item_type)
+            return None if item is None else _array_text(item)
+        if not types.iscomplex(datatype) or self.encoder(datatype) is None \
+                or not _plain_attributes(types, datatype):
+            return None
+        read = self._fields(datatype)
+        if read is None or any(convert is not None for _k, _n, convert, _d in read):
+            return None
+        return _complex_text(datatype, read, types.Unset)
 
     # -- bodies: fromjson --------------------------------------------------------
 
@@ -244,6 +294,77 @@ def _plain_attributes(types: Any, datatype: Any) -> bool:
                for attr in types.list_attributes(datatype))
 
 
+_quote = json_encoder.encode_basestring_ascii
+
+
+def _scalar_text(value: Any) -> str | None:
+    """``json.dumps(value)`` for str/int/None/bool/float, else ``None``."""
+    kind = type(value)
+    if kind is str:
+        return _quote(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is float:
+        if value != value:
+            return "NaN"
+        if value in (_INFINITY, -_INFINITY):
+            return "Infinity" if value > 0 else "-Infinity"
+        return float.__repr__(value)
+    return None
+
+
+_INFINITY = float("inf")
+
+
+def _complex_text(datatype: Any, read: tuple, unset: Any) -> Callable[[Any], str | None]:
+    fields = tuple((key, default, _quote(name) + ": ") for key, name, _convert, default in read)
+    quote, int_text = _quote, int.__repr__
+
+    def complex_text(value: Any) -> str | None:
+        if type(value) is not datatype:
+            return "null" if value is None else None
+        holder = getattr(value, "_wsme_dataholder", None)
+        parts = []
+        for key, default, prefix in fields:
+            item = default if holder is None else getattr(holder, key, default)
+            if item is unset:
+                continue
+            kind = type(item)
+            if kind is str:
+                parts.append(prefix + quote(item))
+            elif kind is int:
+                parts.append(prefix + int_text(item))
+            else:
+                text = _scalar_text(item)
+                if text is None:
+                    return None
+                parts.append(prefix + text)
+        return "{" + ", ".join(parts) + "}"
+
+    return complex_text
+
+
+def _array_text(item: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
+    def array_text(value: Any) -> str | None:
+        if value is None:
+            return "null"
+        if type(value) is not list:
+            return None
+        parts = []
+        for element in value:
+            text = item(element)
+            if text is None:
+                return None
+            parts.append(text)
+        return "[" + ", ".join(parts) + "]"
+
+    return array_text
+
+
 def _same(value: Any) -> Any:
     return value
 
@@ -285,7 +406,7 @@ class Plan:
     """How one ``wsexpose`` signature takes its arguments in the plain case."""
 
     def __init__(self, funcdef: Any, registry: Registry):
-        self.stamp = registry.stamp
+        self.stamp = registry.input_stamp()
         arguments = funcdef.arguments
         body_type = funcdef.body_type
         by_path = arguments[:-1] if body_type is not None else arguments
@@ -356,22 +477,24 @@ def compile_call(original: Callable[..., Any], registry: Registry) -> Callable[.
     funcdef = original._wsme_definition
     func = original.__wrapped__
     wsme = registry.wsme
+    wsme_response = wsme.api.Response
     plans: list[Plan] = []
 
     def plan() -> Plan:
-        registry.refresh()
-        if not plans or plans[0].stamp != registry.stamp:
+        if not plans or plans[0].stamp != registry.input_stamp():
             plans[:] = [Plan(funcdef, registry)]
         return plans[0]
 
-    def answer(controller: Any, named: dict) -> Any:
+    def answer(controller: Any, named: dict, state: Any) -> Any:
         return_type = funcdef.return_type
         try:
             if funcdef.pass_request:
                 named[funcdef.pass_request] = request
             result = func(controller, **named)
-            response.status = funcdef.status_code
-            if isinstance(result, wsme.api.Response):
+            status = funcdef.status_code
+            if status != 200 or state._response is not None or state.pending is not None:
+                response.status = status  # (200 is what a response with nothing set has)
+            if isinstance(result, wsme_response):
                 response.status = result.status_code
                 if result.status_code == 204:
                     return_type = None
@@ -395,15 +518,16 @@ def compile_call(original: Callable[..., Any], registry: Registry) -> Callable[.
         return data
 
     def callfunction(controller: Any, *args: Any, **kwargs: Any) -> Any:
-        named = None
+        named = state = None
         if not kwargs:
             try:
-                named = plan().bind(_current.get(), args)
+                state = _current.get()
+                named = plan().bind(state, args)
             except Exception:
                 named = None  # WSME's own path says what is wrong
         if named is None:
             return original(controller, *args, **kwargs)
-        return answer(controller, named)
+        return answer(controller, named, state)
 
     for name in ("__module__", "__name__", "__qualname__", "__doc__"):
         setattr(callfunction, name, getattr(original, name))
@@ -416,13 +540,12 @@ def json_renderer(original: Callable[[Any], str], registry: Registry) -> Callabl
 
     def render(namespace: Any) -> str:
         if type(namespace) is dict and "faultcode" not in namespace:
-            registry.refresh()
-            encode = registry.encoder(namespace["datatype"])
-            if encode is not None:
-                try:
-                    return _dumps(encode(namespace["result"]))
-                except Exception:
-                    pass  # WSME's encoder raises its own error
+            try:
+                text = registry.json(namespace["datatype"], namespace["result"])
+            except Exception:
+                text = None  # WSME's encoder raises its own error
+            if text is not None:
+                return text
         return original(namespace)
 
     return render

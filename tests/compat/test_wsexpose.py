@@ -112,3 +112,31 @@ def test_disable_leaves_new_handlers_to_wsme(monkeypatch):
         assert app.get("/twice/5").json == 10
     assert compiled.adapt in compiled.ADAPTERS
     assert parsed == [("5",)]
+
+
+def test_the_status_code_replaces_one_a_hook_set_as_wsme_does():
+    """WSME sets its status after the call even when it is 200 and a hook set another."""
+    pecan = pecan_package("carya")
+    wsexpose = load_wsmeext(pecan).wsexpose
+
+    class Accepting(hooks.PecanHook):
+        def before(self, state):
+            pecan.response.status = 202
+
+    class Root:
+        @wsexpose(wtypes.text)
+        def plain(self):
+            return "ok"
+
+        @wsexpose(wtypes.text, status_code=201)
+        def made(self):
+            return "new"
+
+    def statuses():
+        app = make(Root(), hooks=[Accepting()])
+        return [app.get(path).status for path in ("/plain", "/made")]
+
+    compiled_answer = statuses()
+    with wsme_callfunction():
+        wsme_answer = statuses()
+    assert compiled_answer == wsme_answer == ["200 OK", "201 Created"]
