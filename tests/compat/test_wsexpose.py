@@ -6,8 +6,13 @@ by case in :mod:`tests.compat.test_wsme`; here, the parts that table cannot see.
 
 from __future__ import annotations
 
+import json
+
+import wsme
 import wsme.rest.args
 import wsme.rest.json
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from webtest import TestApp
 from wsme import types as wtypes
 
@@ -140,3 +145,38 @@ def test_the_status_code_replaces_one_a_hook_set_as_wsme_does():
     with wsme_callfunction():
         wsme_answer = statuses()
     assert compiled_answer == wsme_answer == ["200 OK", "201 Created"]
+
+
+class Flat(wtypes.Base):
+    text = wtypes.text
+    number = int
+    ratio = float
+    flag = bool
+    named = wsme.wsattr(wtypes.text, name="other-name")
+    counted = wsme.wsattr(int, default=7)
+
+
+wtypes.registry.register(Flat)
+_unset = st.just(wtypes.Unset)
+flat_values = st.fixed_dictionaries({
+    "text": st.one_of(_unset, st.none(), st.text()),
+    "number": st.one_of(_unset, st.none(), st.integers()),
+    "ratio": st.one_of(_unset, st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    "flag": st.one_of(_unset, st.none(), st.booleans()),
+    "named": st.one_of(_unset, st.text()),
+    "counted": st.one_of(_unset, st.integers()),
+})
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(flat_values, st.integers(0, 3))
+def test_flat_results_are_written_as_wsme_writes_them(values, how_many):
+    """The directly written JSON text of a flat type (and of a list of them) is
+    ``json.dumps(tojson(...))``, WSME's encoding, byte for byte."""
+    item = Flat(**{key: value for key, value in values.items() if value is not wtypes.Unset})
+    registry = compiled.registry()
+    assert registry.json(Flat, item) == json.dumps(wsme.rest.json.tojson(Flat, item))
+    assert registry._compile_text(Flat) is not None  # written directly, not via the dict
+    many = wtypes.ArrayType(Flat)
+    items = [item] * how_many + [None]
+    assert registry.json(many, items) == json.dumps(wsme.rest.json.tojson(many, items))
