@@ -11,7 +11,7 @@ import json
 import wsme
 import wsme.rest.args
 import wsme.rest.json
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from webtest import TestApp
 from wsme import types as wtypes
@@ -170,6 +170,9 @@ flat_values = st.fixed_dictionaries({
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(flat_values, st.integers(0, 3))
+@example({"ratio": float("inf"), "text": "é\n\u2028"}, 1)
+@example({"ratio": float("-inf"), "number": -(2**70), "flag": False}, 1)
+@example({"ratio": float("nan"), "named": None, "counted": 0}, 2)
 def test_flat_results_are_written_as_wsme_writes_them(values, how_many):
     """The directly written JSON text of a flat type (and of a list of them) is
     ``json.dumps(tojson(...))``, WSME's encoding, byte for byte."""
