@@ -1,48 +1,25 @@
-"""WSME's ``wsexpose`` (``wsmeext.pecan``) on carya, its plain cases compiled.
+"""WSME's conversions (``from_param``, ``fromjson``, ``tojson``), compiled per type.
 
-WSME converts every argument and result through generic functions
-(``from_param``, ``fromjson``, ``tojson``) that look the type up on each call,
-and reads the request through Pecan's request object: some 20 µs a request on
-top of the framework. When carya builds the handler of a function that
-``wsexpose`` decorated, this adapter replaces WSME's ``callfunction`` with one
-whose conversions are compiled once per signature for the plain cases (path
-arguments of ``str``/``int``/``float``/``bool``, no query string, a JSON body of
-a flat complex type, results made of complex types, arrays, dates and user
-types) and hands everything else to WSME's own function:
-
-- Before the decorated function is called, any input outside those cases hands
-  the whole request to WSME's ``callfunction``. Every error status and message
-  for unusual or invalid input is WSME's own; nothing has run twice.
-- After, the result is answered as ``callfunction`` answers it (status code,
-  ``wsme.api.Response``, faults), and the JSON renderer encodes it with the
-  compiled converters, which give WSME's bytes, or else with WSME's encoder.
-
-Conversions registered with WSME's generic functions (``tojson.when_object``...)
-are honoured: a type only compiles where WSME's own conversion would run, and
-a registration made after a type compiled makes it compile again.
-``disable()`` puts WSME's path back for handlers built afterwards.
+:class:`Registry` answers, for a type, the function WSME's generic functions would
+run, compiled: path arguments, the JSON body of a flat complex type, and results
+(complex types, arrays, dicts, dates, user types; a flat type's JSON text is
+written directly). Where an application registered a conversion of its own, or
+a value is one the compiled form does not know, it answers ``None`` (or
+``NO``) and WSME's own function runs.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from json import encoder as json_encoder
 from typing import Any
 
-from carya import configuration
-from carya.context import _current, _read_sized_body, loads_utf8, request, response
-from carya.handler import ADAPTERS, Handler
 from carya.jsonify import prebuilt_dumps
 
-__all__ = ["adapt", "enable", "disable"]
+__all__ = ["NO", "Registry"]
 
-_WSME_MODULE = "wsmeext.pecan"  # the module whose callfunction this replaces
-_JSON_TYPES = frozenset(("application/json", "text/javascript", "application/javascript"))
 _SIMPLE = (str, int, float, bool)
-_NO = object()  # "not a plain case": WSME's own path answers
-_PARAMS_JSON_TYPES = ("application/json", "application/javascript")  # App.params' JSON
-_PARSED = "carya.wsme.json"  # environ: (body, its parse) read for the binder, reused
+NO = object()  # "not a plain case": WSME's own path answers
 _dumps = prebuilt_dumps()  # json.dumps(value), WSME's encoding, its C encoder built once
 
 
@@ -227,7 +204,7 @@ class Registry:
     # -- bodies: fromjson --------------------------------------------------------
 
     def decoder(self, datatype: Any) -> Callable[[Any], Any] | None:
-        """``fromjson(datatype, data)`` for a flat complex type, answering ``_NO`` for
+        """``fromjson(datatype, data)`` for a flat complex type, answering ``NO`` for
         anything WSME would convert, refuse or complain about; else ``None``."""
         known = self._in.get(id(datatype))
         if known is None or known[0] is not datatype:
@@ -252,20 +229,20 @@ class Registry:
 
         def complex_in(data: Any) -> Any:
             if type(data) is not dict or not names.issuperset(data):
-                return _NO
+                return NO
             values = []
             for key, name, kind, mandatory, readonly in fields:
                 if name in data:
                     value = data[name]
                     if readonly:
-                        return _NO
+                        return NO
                     if value is not None and type(value) is not kind:
                         if kind is not float or type(value) is not int:
-                            return _NO
+                            return NO
                         value = float(value)
                     values.append((key, value))
                 elif mandatory:
-                    return _NO
+                    return NO
             obj = datatype()
             holder = getattr(obj, "_wsme_dataholder", None)
             if holder is None:
@@ -400,196 +377,3 @@ def _pairs(key: Callable[[Any], Any] | None,
         return None if value is None else {key(k): item(v) for k, v in value.items()}
 
     return pairs
-
-
-class Plan:
-    """How one ``wsexpose`` signature takes its arguments in the plain case."""
-
-    def __init__(self, funcdef: Any, registry: Registry):
-        self.stamp = registry.input_stamp()
-        arguments = funcdef.arguments
-        body_type = funcdef.body_type
-        by_path = arguments[:-1] if body_type is not None else arguments
-        self.path = tuple((arg.name, registry.from_path(arg.datatype)) for arg in by_path)
-        self.body_name = arguments[-1].name if body_type is not None else None
-        self.body = registry.decoder(body_type) if body_type is not None else None
-        self.mandatory = tuple(arg.name for arg in arguments if arg.mandatory)
-
-    def bind(self, state: Any, args: tuple) -> dict | None:
-        """The keyword arguments WSME's ``get_args`` would give, or ``None``."""
-        environ = state.environ
-        if environ.get("QUERY_STRING") or len(args) > len(self.path):
-            return None
-        named = {}
-        for (name, convert), value in zip(self.path, args, strict=False):
-            if convert is None:
-                return None
-            named[name] = None if value is None else convert(value)  # from_param's rule
-        body = _body(state)
-        if body:
-            if self.body is None or environ.get("CONTENT_TYPE", "").split(";", 1)[0] \
-                    not in _JSON_TYPES:
-                return None
-            known = environ.get(_PARSED)
-            obj = self.body(known[1] if known is not None and known[0] is body
-                            else loads_utf8(body))
-            if obj is _NO:
-                return None
-            named[self.body_name] = obj
-        for name in self.mandatory:
-            if name not in named:
-                return None
-        return named
-
-
-def _body(state: Any) -> bytes:
-    """``request.body``, without making the request object where the environ says."""
-    environ = state.environ
-    length = environ.get("CONTENT_LENGTH")
-    if length == "0" or (not length and "HTTP_TRANSFER_ENCODING" not in environ):
-        return b""  # no length and no chunks: an HTTP request without a body
-    body = _read_sized_body(environ)
-    return state.request.body if body is None else body
-
-
-def plain_params(app: Any, state: Any) -> dict:
-    """``app.params(state)`` for a WSME handler's binder, without the request object
-    where the request is plain: no query string, and no body or a JSON one (whose
-    parse is kept for the compiled call). Anything else asks ``app.params``."""
-    environ = state.environ
-    if environ.get("QUERY_STRING") or state._request is not None:
-        return app.params(state)
-    if environ.get("REQUEST_METHOD") == "GET":
-        return {}
-    if environ.get("CONTENT_TYPE", "").split(";", 1)[0] not in _PARAMS_JSON_TYPES:
-        return app.params(state)
-    body = _body(state)
-    try:
-        data = loads_utf8(body)
-    except Exception:
-        return app.params(state)  # its answer to an empty or broken body
-    environ[_PARSED] = (body, data)
-    return dict(data) if type(data) is dict else {}
-
-
-def compile_call(original: Callable[..., Any], registry: Registry) -> Callable[..., Any]:
-    """A function standing in for WSME's ``callfunction`` (same attributes)."""
-    funcdef = original._wsme_definition
-    func = original.__wrapped__
-    wsme = registry.wsme
-    wsme_response = wsme.api.Response
-    plans: list[Plan] = []
-
-    def plan() -> Plan:
-        if not plans or plans[0].stamp != registry.input_stamp():
-            plans[:] = [Plan(funcdef, registry)]
-        return plans[0]
-
-    def answer(controller: Any, named: dict, state: Any) -> Any:
-        return_type = funcdef.return_type
-        try:
-            if funcdef.pass_request:
-                named[funcdef.pass_request] = request
-            result = func(controller, **named)
-            status = funcdef.status_code
-            if status != 200 or state._response is not None or state.pending is not None:
-                response.status = status  # (200 is what a response with nothing set has)
-            if isinstance(result, wsme_response):
-                response.status = result.status_code
-                if result.status_code == 204:
-                    return_type = None
-                elif not isinstance(result.return_type, wsme.types.UnsetType):
-                    return_type = result.return_type
-                result = result.obj
-        except Exception:
-            return fault()
-        if return_type is None:
-            request.pecan["content_type"] = None
-            response.content_type = None
-            return ""
-        return {"datatype": return_type, "result": result}
-
-    def fault() -> dict:
-        error = sys.exc_info()[1]
-        debug = configuration._runtime_conf.get("wsme", {}).get("debug", False)
-        data = wsme.api.format_exception(sys.exc_info(), debug)
-        code = getattr(error, "code", None)
-        response.status = code if code and wsme.utils.is_valid_code(code) else 500
-        return data
-
-    def callfunction(controller: Any, *args: Any, **kwargs: Any) -> Any:
-        named = state = None
-        if not kwargs:
-            try:
-                state = _current.get()
-                named = plan().bind(state, args)
-            except Exception:
-                named = None  # WSME's own path says what is wrong
-        if named is None:
-            return original(controller, *args, **kwargs)
-        return answer(controller, named, state)
-
-    for name in ("__module__", "__name__", "__qualname__", "__doc__"):
-        setattr(callfunction, name, getattr(original, name))
-    callfunction.__dict__.update(original.__dict__)  # _pecan, _wsme_definition, __wrapped__
-    return callfunction
-
-
-def json_renderer(original: Callable[[Any], str], registry: Registry) -> Callable[[Any], str]:
-    """WSME's JSON renderer with the result encoded by the compiled converters."""
-
-    def render(namespace: Any) -> str:
-        if type(namespace) is dict and "faultcode" not in namespace:
-            try:
-                text = registry.json(namespace["datatype"], namespace["result"])
-            except Exception:
-                text = None  # WSME's encoder raises its own error
-            if text is not None:
-                return text
-        return original(namespace)
-
-    return render
-
-
-_registry: Registry | None = None
-
-
-def registry() -> Registry | None:
-    """The one registry, made when the first WSME handler is built."""
-    global _registry
-    if _registry is None:
-        try:
-            _registry = Registry()
-        except (ImportError, LookupError, AttributeError):
-            return None
-    return _registry
-
-
-def adapt(handler: Handler) -> None:
-    """Compile a handler whose function WSME's ``wsexpose`` made; leave others alone."""
-    func = handler.func
-    if getattr(func, "__globals__", {}).get("__name__") != _WSME_MODULE:
-        return
-    if not hasattr(func, "_wsme_definition") or not hasattr(func, "__wrapped__"):
-        return
-    compiled = registry()
-    if compiled is None:
-        return
-    handler.func = compile_call(func, compiled)
-    handler.binder.params = plain_params
-    for ctype, template in handler.templates.items():
-        render = handler.content_types.get(ctype)
-        if template == "wsmejson:" and render is not None:
-            handler.content_types[ctype] = json_renderer(render, compiled)
-
-
-def enable() -> None:
-    """Compile WSME handlers built from now on (the default once Pecan's alias loads)."""
-    if adapt not in ADAPTERS:
-        ADAPTERS.append(adapt)
-
-
-def disable() -> None:
-    """Leave WSME handlers built from now on to WSME's own ``callfunction``."""
-    if adapt in ADAPTERS:
-        ADAPTERS.remove(adapt)
