@@ -199,6 +199,18 @@ CASES = [
     ("optional-from-query", "GET", "/add?a=1&b=2", None, {}, 200, JSON_TYPE, b"3"),
     ("positional-from-path", "GET", "/add/4", None, {}, 200, JSON_TYPE, b"14"),
     ("missing-required", "GET", "/add", None, {}, 400, JSON_TYPE, b"Missing argument"),
+    ("query-over-path", "GET", "/add/4?a=5", None, {}, 200, JSON_TYPE, b"15"),
+    ("query-semicolon", "GET", "/add?a=1;b=2", None, {}, 200, JSON_TYPE, b"3"),
+    ("query-plus-space", "GET", "/greet?who=ann+lee", None, {}, 200, JSON_TYPE,
+     b'"hi ann lee"'),
+    ("query-percent-utf8", "GET", "/greet?who=%C3%A9", None, {}, 200, JSON_TYPE,
+     b'"hi \\u00e9"'),
+    ("query-repeated", "GET", "/add?a=1&a=2", None, {}, 400, JSON_TYPE,
+     b"Value: '['1', '2']'. unable to convert to int"),
+    ("query-unknown", "GET", "/add?a=1&z=2", None, {}, 400, JSON_TYPE, b"Unknown argument"),
+    ("query-blank-int", "GET", "/add?a=", None, {}, 400, JSON_TYPE,
+     b"Value: ''. unable to convert to int"),
+    ("query-spaced-int", "GET", "/add?a=+7", None, {}, 200, JSON_TYPE, b"17"),
     ("text-default-arg", "GET", "/greet?who=ann", None, {}, 200, JSON_TYPE, b'"hi ann"'),
     ("enum-arg-ok", "GET", "/pick?choice=a", None, {}, 200, JSON_TYPE, b'"picked a"'),
     # WSME does not check an Enum given in the query string (on Pecan either).
@@ -259,15 +271,16 @@ CASES = [
      JSON_TYPE, b'"gadget_id": 123456789012345678901234567890'),
 ]
 
-# Cases whose arguments WSME's own parser (``get_args``) must take: a query string,
-# a body of a type that is not flat, anything invalid or unusual. carya's compiled
+# Cases whose arguments WSME's own parser (``get_args``) must take: a query parameter
+# that is not an argument of a simple type or is repeated, a body of a type that is
+# not flat, anything invalid or unusual. carya's compiled
 # path takes every other case's arguments.
 WSME_ARGS = {
-    "query-filter", "optional-int", "bad-int", "post-body-201", "post-conflict",
+    "bad-int", "post-body-201", "post-conflict",
     "post-missing-mandatory", "post-unknown-attribute", "post-bad-enum", "post-not-json",
     "put-response-202", "put-client-error", "custom-action-body-list", "body-array",
-    "required-from-query", "optional-from-query", "missing-required", "text-default-arg",
-    "enum-arg-ok", "enum-arg-unchecked", "gadget-str-for-int", "gadget-float-for-int",
+    "missing-required", "query-repeated", "query-unknown", "query-blank-int", "enum-arg-ok",
+    "enum-arg-unchecked", "gadget-str-for-int", "gadget-float-for-int",
     "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",
     "gadget-read-only", "gadget-mandatory", "gadget-list", "gadget-bad-json",
     "gadget-text-plain", "gadget-query", "gadget-get-not-int", "gadget-key-named-as-argument",

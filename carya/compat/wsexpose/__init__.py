@@ -6,7 +6,7 @@ and reads the request through Pecan's request object: some 20 µs a request on
 top of the framework. When carya builds the handler of a function that
 ``wsexpose`` decorated, this adapter replaces WSME's ``callfunction`` with one
 whose conversions are compiled once per signature for the plain cases (path
-arguments of ``str``/``int``/``float``/``bool``, no query string, a JSON body of
+and query arguments of ``str``/``int``/``float``/``bool``, a JSON body of
 a flat complex type, results made of complex types, arrays, dates and user
 types) and hands everything else to WSME's own function:
 

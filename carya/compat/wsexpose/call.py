@@ -13,6 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from webob.compat import parse_qsl_text
+
 from carya import configuration
 from carya.context import _current, _read_sized_body, loads_utf8, request, response
 
@@ -34,6 +36,8 @@ class Plan:
         body_type = funcdef.body_type
         by_path = arguments[:-1] if body_type is not None else arguments
         self.path = tuple((arg.name, registry.from_path(arg.datatype)) for arg in by_path)
+        self.query = {arg.name: convert for arg in by_path
+                      if (convert := registry.from_query(arg.datatype)) is not None}
         self.body_name = arguments[-1].name if body_type is not None else None
         self.body = registry.decoder(body_type) if body_type is not None else None
         self.mandatory = tuple(arg.name for arg in arguments if arg.mandatory)
@@ -41,13 +45,16 @@ class Plan:
     def bind(self, state: Any, args: tuple) -> dict | None:
         """The keyword arguments WSME's ``get_args`` would give, or ``None``."""
         environ = state.environ
-        if environ.get("QUERY_STRING") or len(args) > len(self.path):
+        if len(args) > len(self.path):
             return None
         named = {}
         for (name, convert), value in zip(self.path, args, strict=False):
             if convert is None:
                 return None
             named[name] = None if value is None else convert(value)  # from_param's rule
+        query = environ.get("QUERY_STRING")
+        if query and not self._take_query(query, named):
+            return None
         body = _body(state)
         if body:
             if self.body is None or environ.get("CONTENT_TYPE", "").split(";", 1)[0] \
@@ -65,6 +72,19 @@ class Plan:
         return named
 
 
+    def _take_query(self, query: str, named: dict) -> bool:
+        """Query parameters over the path's values (WSME's order), each named once and
+        each an argument of a simple type; ``False`` for anything else."""
+        seen = set()
+        for key, value in parse_qsl_text(query):  # WebOb's parse, as request.GET
+            convert = self.query.get(key)
+            if convert is None or key in seen:
+                return False
+            seen.add(key)
+            named[key] = convert(value)
+        return True
+
+
 def _body(state: Any) -> bytes:
     """``request.body``, without making the request object where the environ says."""
     environ = state.environ
@@ -77,7 +97,7 @@ def _body(state: Any) -> bytes:
 
 def plain_params(app: Any, state: Any) -> dict:
     """``app.params(state)`` for a WSME handler's binder, without the request object
-    where the request is plain: no query string, and no body or a JSON one (whose
+    where that is plain: no query string, and no body or a JSON one (whose
     parse is kept for the compiled call). Anything else asks ``app.params``."""
     environ = state.environ
     if environ.get("QUERY_STRING") or state._request is not None:

@@ -53,7 +53,7 @@ class _Generic:
 class Registry:
     """WSME's conversions, compiled per type.
 
-    The input side (``from_param``, ``fromjson``) and the output side (``tojson``)
+    The input side (``from_param(s)``, ``fromjson``) and the output side (``tojson``)
     each keep a stamp, the size of their generic functions' tables: what compiled
     is dropped when it moves (cheap to check on every request).
     """
@@ -67,9 +67,11 @@ class Registry:
 
         self.wsme = wsme
         self.from_param = _Generic(wsme.rest.args.from_param)
+        self.from_params = _Generic(wsme.rest.args.from_params)
         self.fromjson = _Generic(wsme.rest.json.fromjson)
         self.tojson = _Generic(wsme.rest.json.tojson)
         self.in_tables = (self.from_param.by_type, self.from_param.by_object,
+                          self.from_params.by_type, self.from_params.by_object,
                           self.fromjson.by_type, self.fromjson.by_object)
         self.out_tables = (self.tojson.by_type, self.tojson.by_object)
         self.in_stamp = self.out_stamp = -1
@@ -258,6 +260,13 @@ class Registry:
         if datatype in _SIMPLE and self.from_param.target(datatype) is self.from_param.default:
             return datatype
         return None
+
+    def from_query(self, datatype: Any) -> Callable[[str], Any] | None:
+        """``from_params`` of a query parameter, where it is ``from_path``'s conversion
+        of the parameter's value."""
+        if self.from_params.target(datatype) is not self.from_params.default:
+            return None
+        return self.from_path(datatype)
 
 
 def _plain_attributes(types: Any, datatype: Any) -> bool:
