@@ -135,3 +135,70 @@ def test_declared_argspec_drives_routing(client):
     assert app.get("/things/5").text == "('5', 10)|[]"
     assert app.get("/things?limit=3").text == "()|[]"  # stops at the first missing name
     app.get("/things/5/6/7", status=404)
+
+
+def test_adapters_see_every_handler_built_and_may_replace_its_call(client, monkeypatch):
+    """``ADAPTERS``: how a compatibility package compiles another project's decorator."""
+    from carya import handler as handler_module
+
+    seen = []
+
+    def shout(handler):
+        seen.append(handler.name)
+        if handler.name.endswith("hello"):
+            original = handler.func
+            handler.func = lambda controller, *a, **kw: original(controller, *a, **kw).upper()
+
+    class Root:
+        @expose()
+        def hello(self):
+            return "hi"
+
+        @expose()
+        def other(self):
+            return "as is"
+
+    monkeypatch.setattr(handler_module, "ADAPTERS", [shout])
+    app = client(Root())
+    assert app.get("/hello").text == "HI"
+    assert app.get("/other").text == "as is"
+    assert sorted(seen) == ["test_adapters_see_every_handler_built_and_may_replace_its_call"
+                            ".<locals>.Root.hello",
+                            "test_adapters_see_every_handler_built_and_may_replace_its_call"
+                            ".<locals>.Root.other"]
+
+
+def test_a_binder_takes_parameters_from_its_params_function(client, monkeypatch):
+    """``Binder.params`` (default: the app's parameters) is what names are filled from."""
+    from carya import handler as handler_module
+
+    def fixed(handler):
+        handler.binder.params = lambda app, state: {"who": "from-params"}
+
+    class Root:
+        @expose()
+        def greet(self, who):
+            return f"hi {who}"
+
+    assert client(Root()).get("/greet?who=ann").text == "hi ann"
+    monkeypatch.setattr(handler_module, "ADAPTERS", [fixed])
+    assert client(Root()).get("/greet?who=ann").text == "hi from-params"
+
+
+def test_a_json_body_that_is_not_utf8_is_a_400_before_the_handler(client):
+    """Pecan answers 400 when the body it reads for arguments is not text; carya says why."""
+    called = []
+
+    class Root:
+        @expose("json")
+        def echo(self, **kw):
+            called.append(kw)
+            return kw
+
+    app = client(Root())
+    resp = app.post("/echo", b'{"name": "\xff"}', content_type="application/json", status=400)
+    assert "The JSON body is not valid UTF-8" in resp.text
+    assert "Traceback" not in resp.text
+    assert called == []
+    resp = app.post("/echo", b'{"name": ', content_type="application/json")
+    assert resp.json == {} and called == [{}]  # bad JSON that is text: the handler decides
