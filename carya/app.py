@@ -29,11 +29,11 @@ import webob.exc as exc
 from webob.request import DisconnectionError
 
 from .context import Request, Response, State, _absolute, _current
-from .context import response as response_proxy
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .expose import HTML
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
+from .proxies import response as response_proxy
 from .render import Renderer, RendererFactory
 from .routing.objects import Router
 from .routing.spec import SpecCache

@@ -14,9 +14,10 @@ from typing import Any
 import carya.app
 from carya import configuration as _carya_conf
 from carya.app import App, override_template
-from carya.context import Request, Response, request, response, state
+from carya.context import Request, Response
 from carya.deploy import load_app as _load_app
 from carya.errors import abort, redirect
+from carya.proxies import request, response, state
 from carya.render import render
 
 __all__ = [

@@ -16,7 +16,8 @@ from typing import Any
 from webob.compat import parse_qsl_text
 
 from carya import configuration
-from carya.context import _current, _read_sized_body, loads_utf8, request, response
+from carya.context import _current, _read_sized_body, loads_utf8
+from carya.proxies import request, response
 
 from .conversions import NO, Registry
 
