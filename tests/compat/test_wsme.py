@@ -173,6 +173,14 @@ CASES = [
     ("server-fault", "GET", "/broken", None, {}, 500, JSON_TYPE, b'"faultcode": "Server"'),
     ("post-body-201", "POST", "/colors", {"name": "teal", "shade": "dark"}, {}, 201, JSON_TYPE,
      b'"name": "teal"'),
+    ("post-full-body", "POST", "/colors",
+     {"name": "navy", "shade": "dark", "weight": 2, "tags": ["cool", "deep"],
+      "seen": "2024-06-01T08:00:00"}, {}, 201, JSON_TYPE,
+     b'"tags": ["cool", "deep"], "seen": "2024-06-01T08:00:00"'),
+    ("post-bad-datetime", "POST", "/colors", {"name": "navy", "seen": "yesterday"}, {}, 400,
+     JSON_TYPE, b"Unknown string format"),
+    ("post-number-in-tags", "POST", "/colors", {"name": "navy", "tags": ["a", 1]}, {}, 400,
+     JSON_TYPE, b"Invalid input for field/attribute tags"),
     ("post-conflict", "POST", "/colors", {"name": "red"}, {}, 409, JSON_TYPE,
      b"color red exists"),
     ("post-missing-mandatory", "POST", "/colors", {"weight": 2}, {}, 400, JSON_TYPE,
@@ -276,9 +284,9 @@ CASES = [
 # not flat, anything invalid or unusual. carya's compiled
 # path takes every other case's arguments.
 WSME_ARGS = {
-    "bad-int", "post-body-201", "post-conflict",
-    "post-missing-mandatory", "post-unknown-attribute", "post-bad-enum", "post-not-json",
-    "put-response-202", "put-client-error", "custom-action-body-list", "body-array",
+    "bad-int", "post-missing-mandatory", "post-unknown-attribute", "post-bad-enum",
+    "post-not-json", "post-bad-datetime", "post-number-in-tags", "custom-action-body-list",
+    "body-array",
     "missing-required", "query-repeated", "query-unknown", "query-blank-int", "enum-arg-ok",
     "enum-arg-unchecked", "gadget-str-for-int", "gadget-float-for-int",
     "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",

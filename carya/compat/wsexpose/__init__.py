@@ -6,9 +6,9 @@ and reads the request through Pecan's request object: some 20 µs a request on
 top of the framework. When carya builds the handler of a function that
 ``wsexpose`` decorated, this adapter replaces WSME's ``callfunction`` with one
 whose conversions are compiled once per signature for the plain cases (path
-and query arguments of ``str``/``int``/``float``/``bool``, a JSON body of
-a flat complex type, results made of complex types, arrays, dates and user
-types) and hands everything else to WSME's own function:
+and query arguments of ``str``/``int``/``float``/``bool``, a JSON body of a
+complex type with plain attributes, results made of complex types, arrays,
+dates and user types) and hands everything else to WSME's own function:
 
 - Before the decorated function is called, any input outside those cases hands
   the whole request to WSME's ``callfunction``. Every error status and message

@@ -1,7 +1,7 @@
 """WSME's conversions (``from_param``, ``fromjson``, ``tojson``), compiled per type.
 
 :class:`Registry` answers, for a type, the function WSME's generic functions would
-run, compiled: path arguments, the JSON body of a flat complex type, and results
+run, compiled: path arguments, the JSON body of a complex type, and results
 (complex types, arrays, dicts, dates, user types; a flat type's JSON text is
 written directly). Where an application registered a conversion of its own, or
 a value is one the compiled form does not know, it answers ``None`` (or
@@ -206,7 +206,7 @@ class Registry:
     # -- bodies: fromjson --------------------------------------------------------
 
     def decoder(self, datatype: Any) -> Callable[[Any], Any] | None:
-        """``fromjson(datatype, data)`` for a flat complex type, answering ``NO`` for
+        """``fromjson(datatype, data)`` for a complex type, answering ``NO`` for
         anything WSME would convert, refuse or complain about; else ``None``."""
         known = self._in.get(id(datatype))
         if known is None or known[0] is not datatype:
@@ -224,21 +224,28 @@ class Registry:
         fields = []
         for attr in types.list_attributes(datatype):
             kind = attr.datatype
-            if kind not in own or self.fromjson.target(kind) is not own[kind]:
-                return None
-            fields.append((attr.key, attr.name, kind, attr.mandatory, attr.readonly))
-        names = frozenset(name for _key, name, _kind, _mandatory, _readonly in fields)
+            target = self.fromjson.target(kind)
+            # str/int/float/bool values of the right JSON type are checked inline; any
+            # other attribute runs what WSME runs for it (its fromjson function, then
+            # the attribute's validation), minus the generic dispatch.
+            general = None if own.get(kind) is target else _attribute_in(types, kind, target)
+            fields.append((attr.key, attr.name, kind, attr.mandatory, attr.readonly, general))
+        names = frozenset(field[1] for field in fields)
 
         def complex_in(data: Any) -> Any:
             if type(data) is not dict or not names.issuperset(data):
                 return NO
             values = []
-            for key, name, kind, mandatory, readonly in fields:
+            for key, name, kind, mandatory, readonly, general in fields:
                 if name in data:
                     value = data[name]
                     if readonly:
                         return NO
-                    if value is not None and type(value) is not kind:
+                    if general is not None:
+                        value = general(value)
+                        if value is NO:
+                            return NO
+                    elif value is not None and type(value) is not kind:
                         if kind is not float or type(value) is not int:
                             return NO
                         value = float(value)
@@ -267,6 +274,21 @@ class Registry:
         if self.from_params.target(datatype) is not self.from_params.default:
             return None
         return self.from_path(datatype)
+
+
+def _attribute_in(types: Any, kind: Any, target: Callable[..., Any]) -> Callable[[Any], Any]:
+    """What WSME does with one attribute's JSON value: ``fromjson`` (its function for
+    the type, found once) and the attribute's ``validate_value``; ``NO`` where it
+    raises (WSME's own path then says what is wrong)."""
+    validate = types.validate_value
+
+    def attribute_in(value: Any) -> Any:
+        try:
+            return validate(kind, target(kind, value))
+        except Exception:  # noqa: BLE001 - any refusal is WSME's to report
+            return NO
+
+    return attribute_in
 
 
 def _plain_attributes(types: Any, datatype: Any) -> bool:
