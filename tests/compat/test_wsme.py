@@ -271,6 +271,10 @@ CASES = [
     # Pecan binds a JSON body's keys to arguments of the same name: WSME then sees it.
     ("gadget-key-named-as-argument", "POST", "/gadgets", {"gadget": {"maker": "a"}}, {}, 400,
      JSON_TYPE, b"unable to convert to Gadget"),
+    ("wsproperty-result", "GET", "/shelf/books", None, {}, 200, JSON_TYPE,
+     b'{"name": "books", "size": 5}'),
+    ("wsproperty-body", "POST", "/shelves", {"name": "tall", "size": 99}, {}, 200, JSON_TYPE,
+     b'{"name": "tall", "size": 4}'),
     ("gadget-get", "GET", "/gadget/7", None, {}, 200, JSON_TYPE,
      b'{"gadget_id": 7, "price": 2.5, "count": 0, "maker": "acme"}'),
     ("gadget-get-not-int", "GET", "/gadget/seven", None, {}, 400, JSON_TYPE,
@@ -292,6 +296,7 @@ WSME_ARGS = {
     "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",
     "gadget-read-only", "gadget-mandatory", "gadget-list", "gadget-bad-json",
     "gadget-text-plain", "gadget-query", "gadget-get-not-int", "gadget-key-named-as-argument",
+    "wsproperty-body",
 }
 
 

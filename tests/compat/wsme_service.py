@@ -51,6 +51,20 @@ class Gadget(wtypes.Base):
     maker = wsme.wsattr(wtypes.text, mandatory=True)
 
 
+class Shelf(wtypes.Base):
+    """A computed ``wsproperty`` beside a plain attribute."""
+
+    name = wtypes.text
+
+    def _get_size(self):
+        return len(self.name or "")
+
+    def _set_size(self, value):
+        pass  # computed: a client's value is ignored
+
+    size = wsme.wsproperty(int, _get_size, _set_size)
+
+
 class NotFound(wsme.exc.ClientSideError):
     def __init__(self, what: str):
         super().__init__(f"{what} not found", status_code=404)
@@ -203,6 +217,14 @@ def build_root(side) -> object:
             made = Gadget(maker="acme", price=2.5)
             made.gadget_id = gadget_id
             return made
+
+        @wsexpose(Shelf, wtypes.text)
+        def shelf(self, name):
+            return Shelf(name=name)
+
+        @wsexpose(Shelf, body=Shelf)
+        def shelves(self, shelf):
+            return shelf
 
         @side.expose("json")
         def plain(self):

@@ -100,7 +100,7 @@ class Registry:
         self._check_output()
         known = self._text.get(id(datatype))
         if known is None or known[0] is not datatype:
-            known = self._text[id(datatype)] = (datatype, self._compile_text(datatype))
+            known = self._text[id(datatype)] = (datatype, _compiled(self._compile_text, datatype))
         if known[1] is not None:
             text = known[1](value)
             if text is not None:
@@ -112,7 +112,7 @@ class Registry:
         """``tojson(datatype, value)`` compiled, or ``None`` where a user's conversion runs."""
         known = self._out.get(id(datatype))
         if known is None or known[0] is not datatype:
-            known = self._out[id(datatype)] = (datatype, self._compile_out(datatype))
+            known = self._out[id(datatype)] = (datatype, _compiled(self._compile_out, datatype))
         return known[1]
 
     def _compile_out(self, datatype: Any) -> Callable[[Any], Any] | None:
@@ -149,13 +149,14 @@ class Registry:
 
     def _fields(self, datatype: Any) -> tuple | None:
         """Per attribute ``(key, name, convert or None for as-is, default)``."""
+        unset = self.wsme.types.Unset
         fields = []
         for attr in self.wsme.types.list_attributes(datatype):
             convert = self.encoder(attr.datatype)
             if convert is None:
                 return None
             fields.append((attr.key, attr.name, None if convert is _same else convert,
-                           attr.default))
+                           getattr(attr, "default", unset)))  # a wsproperty has none
         return tuple(fields)
 
     def _complex_out(self, datatype: Any) -> Callable[[Any], Any] | None:
@@ -210,7 +211,7 @@ class Registry:
         anything WSME would convert, refuse or complain about; else ``None``."""
         known = self._in.get(id(datatype))
         if known is None or known[0] is not datatype:
-            known = self._in[id(datatype)] = (datatype, self._compile_in(datatype))
+            known = self._in[id(datatype)] = (datatype, _compiled(self._compile_in, datatype))
         return known[1]
 
     def _compile_in(self, datatype: Any) -> Callable[[Any], Any] | None:
@@ -274,6 +275,15 @@ class Registry:
         if self.from_params.target(datatype) is not self.from_params.default:
             return None
         return self.from_path(datatype)
+
+
+def _compiled(compile_for: Callable[[Any], Any], datatype: Any) -> Any:
+    """``compile_for(datatype)``, or ``None`` (WSME's own functions) for a type this
+    module cannot read: it is not tried again on every request."""
+    try:
+        return compile_for(datatype)
+    except Exception:  # noqa: BLE001 - an unusual type is WSME's to handle
+        return None
 
 
 def _attribute_in(types: Any, kind: Any, target: Callable[..., Any]) -> Callable[[Any], Any]:
