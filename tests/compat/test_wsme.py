@@ -248,6 +248,8 @@ CASES = [
      JSON_TYPE, b'"count": 1'),
     ("gadget-word-for-bool", "POST", "/gadgets", {"maker": "a", "active": "yes"}, {}, 201,
      JSON_TYPE, b'"active": true'),
+    ("gadget-negative-price", "POST", "/gadgets", {"maker": "a", "price": -1.5}, {}, 400,
+     JSON_TYPE, b"a price cannot be negative"),
     ("gadget-int-for-text", "POST", "/gadgets", {"maker": 5}, {}, 400, JSON_TYPE,
      b"Invalid input for field/attribute maker"),
     ("gadget-key-not-name", "POST", "/gadgets", {"maker": "a", "label": "x"}, {}, 400,
@@ -271,6 +273,10 @@ CASES = [
     # Pecan binds a JSON body's keys to arguments of the same name: WSME then sees it.
     ("gadget-key-named-as-argument", "POST", "/gadgets", {"gadget": {"maker": "a"}}, {}, 400,
      JSON_TYPE, b"unable to convert to Gadget"),
+    ("enum-path-arg", "GET", "/pick/b", None, {}, 200, JSON_TYPE, b'"picked b"'),
+    ("date-path-arg", "GET", "/day/2024-05-01", None, {}, 200, JSON_TYPE, b'"2024-05-01"'),
+    ("date-path-arg-bad", "GET", "/day/someday", None, {}, 400, JSON_TYPE,
+     b"unable to convert to date"),
     ("wsproperty-result", "GET", "/shelf/books", None, {}, 200, JSON_TYPE,
      b'{"name": "books", "size": 5}'),
     ("wsproperty-body", "POST", "/shelves", {"name": "tall", "size": 99}, {}, 200, JSON_TYPE,
@@ -296,7 +302,7 @@ WSME_ARGS = {
     "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",
     "gadget-read-only", "gadget-mandatory", "gadget-list", "gadget-bad-json",
     "gadget-text-plain", "gadget-query", "gadget-get-not-int", "gadget-key-named-as-argument",
-    "wsproperty-body",
+    "wsproperty-body", "date-path-arg-bad", "gadget-negative-price",
 }
 
 

@@ -41,7 +41,7 @@ class Toy(wtypes.Base):
 
 class Gadget(wtypes.Base):
     """Flat: every attribute a plain ``wsattr`` of str/int/float/bool, renamed,
-    read-only, defaulted or mandatory (carya compiles the bodies of such types)."""
+    read-only, defaulted or mandatory, and a ``validate`` of the type's own."""
 
     gadget_id = wsme.wsattr(int, readonly=True)
     label = wsme.wsattr(wtypes.text, name="display_label")
@@ -49,6 +49,13 @@ class Gadget(wtypes.Base):
     active = bool
     count = wsme.wsattr(int, default=0)
     maker = wsme.wsattr(wtypes.text, mandatory=True)
+
+    @staticmethod
+    def validate(gadget):
+        """The type's own check, which WSME runs on a body once its attributes are set."""
+        if isinstance(gadget.price, float) and gadget.price < 0:
+            raise ValueError("a price cannot be negative")
+        return gadget
 
 
 class Shelf(wtypes.Base):
@@ -217,6 +224,10 @@ def build_root(side) -> object:
             made = Gadget(maker="acme", price=2.5)
             made.gadget_id = gadget_id
             return made
+
+        @wsexpose(wtypes.text, datetime.date)
+        def day(self, when):
+            return when.isoformat()
 
         @wsexpose(Shelf, wtypes.text)
         def shelf(self, name):

@@ -50,9 +50,7 @@ class Plan:
             return None
         named = {}
         for (name, convert), value in zip(self.path, args, strict=False):
-            if convert is None:
-                return None
-            named[name] = None if value is None else convert(value)  # from_param's rule
+            named[name] = convert(value)
         query = environ.get("QUERY_STRING")
         if query and not self._take_query(query, named):
             return None

@@ -11,6 +11,7 @@ a value is one the compiled form does not know, it answers ``None`` (or
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from json import encoder as json_encoder
 from typing import Any
 
@@ -217,9 +218,10 @@ class Registry:
     def _compile_in(self, datatype: Any) -> Callable[[Any], Any] | None:
         types, rest_json = self.wsme.types, self.wsme.rest.json
         if (self.fromjson.target(datatype) is not self.fromjson.default
-                or not types.iscomplex(datatype) or hasattr(datatype, "validate")
-                or not _plain_attributes(types, datatype)):
+                or not types.iscomplex(datatype) or not _plain_attributes(types, datatype)):
             return None
+        # A type's own ``validate`` (WSME calls it last, through validate_value).
+        whole = _attribute_in(types, datatype, _built) if hasattr(datatype, "validate") else None
         own = {str: rest_json.text_fromjson, int: rest_json.numeric_fromjson,
                float: rest_json.numeric_fromjson, bool: rest_json.bool_fromjson}
         fields = []
@@ -259,22 +261,38 @@ class Registry:
                 holder = obj._wsme_dataholder = obj._wsme_DataHolderClass()
             for key, value in values:
                 setattr(holder, key, value)
-            return obj
+            return obj if whole is None else whole(obj)
 
         return complex_in
 
-    def from_path(self, datatype: Any) -> Callable[[str], Any] | None:
-        """``from_param`` of a path segment, where it is WSME's ``datatype(value)``."""
-        if datatype in _SIMPLE and self.from_param.target(datatype) is self.from_param.default:
-            return datatype
-        return None
+    def from_path(self, datatype: Any) -> Callable[[Any], Any]:
+        """``from_param(datatype, value)`` for a positional argument: the function WSME's
+        dispatch finds for the type, found once (for str/int/float/bool WSME's rule,
+        ``datatype(value)``, or ``None`` for ``None``, inline)."""
+        target = self.from_param.target(datatype)
+        if target is self.from_param.default and datatype in _SIMPLE:
+            return _simple_param(datatype)
+        return partial(target, datatype)
 
     def from_query(self, datatype: Any) -> Callable[[str], Any] | None:
-        """``from_params`` of a query parameter, where it is ``from_path``'s conversion
-        of the parameter's value."""
-        if self.from_params.target(datatype) is not self.from_params.default:
+        """``from_params`` of a query parameter of a simple type (``datatype(value)``);
+        ``None`` for any other type (WSME's own path reads those)."""
+        if (datatype not in _SIMPLE
+                or self.from_params.target(datatype) is not self.from_params.default
+                or self.from_param.target(datatype) is not self.from_param.default):
             return None
-        return self.from_path(datatype)
+        return _simple_param(datatype)
+
+
+def _simple_param(datatype: type) -> Callable[[Any], Any]:
+    def simple_param(value: Any) -> Any:
+        return None if value is None else datatype(value)
+
+    return simple_param
+
+
+def _built(datatype: Any, value: Any) -> Any:
+    return value  # an object already made from its attributes (for _attribute_in)
 
 
 def _compiled(compile_for: Callable[[Any], Any], datatype: Any) -> Any:
