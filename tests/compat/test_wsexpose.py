@@ -75,8 +75,9 @@ def test_a_conversion_registered_after_the_first_request_is_used():
         assert make(Root()).get("/price").body == b'"2.50"'
 
 
-def test_a_type_wsme_cannot_compile_is_encoded_by_wsme():
-    """A conversion registered for a type itself: WSME's encoder, not the compiled one."""
+def test_a_conversion_registered_for_a_type_is_what_encodes_it(monkeypatch):
+    """The application's own ``tojson`` for a type (and for an attribute's type) is
+    called where WSME's dispatch would call it; WSME's encoder is not needed."""
     pecan = pecan_package("carya")
     wsexpose = load_wsmeext(pecan).wsexpose
 
@@ -84,16 +85,28 @@ def test_a_type_wsme_cannot_compile_is_encoded_by_wsme():
         x = int
         y = int
 
+    class Segment(wtypes.Base):
+        start = Point
+        name = wtypes.text
+
     wtypes.registry.register(Point)
+    wtypes.registry.register(Segment)
     wsme.rest.json.tojson.when_object(Point)(lambda datatype, value: [value.x, value.y])
 
     class Root:
-        @wsexpose(Point)
-        def origin(self):
-            return Point(x=0, y=1)
+        @wsexpose(Segment)
+        def segment(self):
+            return Segment(start=Point(x=0, y=1), name="s")
 
-    assert compiled.registry().encoder(Point) is None
-    assert make(Root()).get("/origin").json == [0, 1]
+    encoded = []
+    encode_result = wsme.rest.json.encode_result
+    monkeypatch.setattr(wsme.rest.json, "encode_result",
+                        lambda *a, **kw: encoded.append(a) or encode_result(*a, **kw))
+    assert make(Root()).get("/segment").json == {"start": [0, 1], "name": "s"}
+    assert encoded == []
+    with wsme_callfunction():
+        assert make(Root()).get("/segment").json == {"start": [0, 1], "name": "s"}
+    assert len(encoded) == 1
 
 
 def test_disable_leaves_new_handlers_to_wsme(monkeypatch):

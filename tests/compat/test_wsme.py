@@ -302,7 +302,7 @@ WSME_ARGS = {
     "gadget-bool-for-int", "gadget-word-for-bool", "gadget-int-for-text", "gadget-key-not-name",
     "gadget-read-only", "gadget-mandatory", "gadget-list", "gadget-bad-json",
     "gadget-text-plain", "gadget-query", "gadget-get-not-int", "gadget-key-named-as-argument",
-    "wsproperty-body", "date-path-arg-bad", "gadget-negative-price",
+    "date-path-arg-bad", "gadget-negative-price",
 }
 
 

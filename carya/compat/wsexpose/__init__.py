@@ -5,10 +5,11 @@ WSME converts every argument and result through generic functions
 and reads the request through Pecan's request object: some 20 µs a request on
 top of the framework. When carya builds the handler of a function that
 ``wsexpose`` decorated, this adapter replaces WSME's ``callfunction`` with one
-whose conversions are compiled once per signature for the plain cases (path
-and query arguments of ``str``/``int``/``float``/``bool``, a JSON body of a
-complex type with plain attributes, results made of complex types, arrays,
-dates and user types) and hands everything else to WSME's own function:
+whose conversions are compiled once per signature: path arguments, query
+arguments of ``str``/``int``/``float``/``bool``, JSON bodies of complex types and
+results, each through the function WSME's dispatch would pick for its type (looked
+up once; plain ``str``/``int``/``float``/``bool`` attributes inline). Everything
+else goes to WSME's own function:
 
 - Before the decorated function is called, any input outside those cases hands
   the whole request to WSME's ``callfunction``. Every error status and message
@@ -18,8 +19,8 @@ dates and user types) and hands everything else to WSME's own function:
   compiled converters, which give WSME's bytes, or else with WSME's encoder.
 
 Conversions registered with WSME's generic functions (``tojson.when_object``...)
-are honoured: a type only compiles where WSME's own conversion would run, and
-a registration made after a type compiled makes it compile again.
+are called where WSME's dispatch would call them: each type's function is looked
+up once, and a registration made after a type compiled makes it compile again.
 ``disable()`` puts WSME's path back for handlers built afterwards.
 """
 

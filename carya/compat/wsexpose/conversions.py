@@ -3,9 +3,9 @@
 :class:`Registry` answers, for a type, the function WSME's generic functions would
 run, compiled: path arguments, the JSON body of a complex type, and results
 (complex types, arrays, dicts, dates, user types; a flat type's JSON text is
-written directly). Where an application registered a conversion of its own, or
-a value is one the compiled form does not know, it answers ``None`` (or
-``NO``) and WSME's own function runs.
+written directly). A conversion an application registered is called directly,
+where WSME's dispatch would find it. For a value the compiled form does not
+take, it answers ``None`` (or ``NO``) and WSME's own function runs.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ class Registry:
 
     def json(self, datatype: Any, value: Any) -> str | None:
         """``json.dumps(tojson(datatype, value))``, or ``None`` where WSME's encoder
-        must answer (a conversion of the application's, or a value it would refuse)."""
+        must answer (a type that does not compile)."""
         self._check_output()
         known = self._text.get(id(datatype))
         if known is None or known[0] is not datatype:
@@ -110,7 +110,7 @@ class Registry:
         return None if encode is None else _dumps(encode(value))
 
     def encoder(self, datatype: Any) -> Callable[[Any], Any] | None:
-        """``tojson(datatype, value)`` compiled, or ``None`` where a user's conversion runs."""
+        """``tojson(datatype, value)`` compiled, or ``None`` for a type that does not."""
         known = self._out.get(id(datatype))
         if known is None or known[0] is not datatype:
             known = self._out[id(datatype)] = (datatype, _compiled(self._compile_out, datatype))
@@ -135,7 +135,8 @@ class Registry:
             return _text
         if target is rest_json.bytes_tojson:
             return _ascii
-        return None  # a conversion registered by the application: WSME's encoder calls it
+        # A conversion the application registered: called as WSME's dispatch would.
+        return partial(target, datatype)
 
     def _user_out(self, datatype: Any) -> Callable[[Any], Any] | None:
         base = self.encoder(datatype.basetype)
@@ -216,52 +217,59 @@ class Registry:
         return known[1]
 
     def _compile_in(self, datatype: Any) -> Callable[[Any], Any] | None:
+        """WSME's ``fromjson`` of a complex type, step for step: make the object, then
+        for each attribute in order convert its value (the type's ``fromjson``
+        function, found once) and set it (the attribute's own ``__set__``), then the
+        type's ``validate``. A ``str``/``int``/``float``/``bool`` value of exactly its
+        type, for a plain ``wsattr``, is written to the data holder directly, which
+        is what that ``__set__`` would do with it."""
         types, rest_json = self.wsme.types, self.wsme.rest.json
-        if (self.fromjson.target(datatype) is not self.fromjson.default
-                or not types.iscomplex(datatype) or not _plain_attributes(types, datatype)):
+        if self.fromjson.target(datatype) is not self.fromjson.default \
+                or not types.iscomplex(datatype):
             return None
-        # A type's own ``validate`` (WSME calls it last, through validate_value).
-        whole = _attribute_in(types, datatype, _built) if hasattr(datatype, "validate") else None
+        validates = hasattr(datatype, "validate")
+        validate_value = types.validate_value
         own = {str: rest_json.text_fromjson, int: rest_json.numeric_fromjson,
                float: rest_json.numeric_fromjson, bool: rest_json.bool_fromjson}
+        plain = _plain_attribute_keys(types, datatype)
         fields = []
         for attr in types.list_attributes(datatype):
             kind = attr.datatype
             target = self.fromjson.target(kind)
-            # str/int/float/bool values of the right JSON type are checked inline; any
-            # other attribute runs what WSME runs for it (its fromjson function, then
-            # the attribute's validation), minus the generic dispatch.
-            general = None if own.get(kind) is target else _attribute_in(types, kind, target)
-            fields.append((attr.key, attr.name, kind, attr.mandatory, attr.readonly, general))
+            inline = attr.key in plain and own.get(kind) is target
+            fields.append((attr.key, attr.name, kind, attr.mandatory,
+                           getattr(attr, "readonly", False), None if inline else target))
         names = frozenset(field[1] for field in fields)
 
         def complex_in(data: Any) -> Any:
             if type(data) is not dict or not names.issuperset(data):
                 return NO
-            values = []
-            for key, name, kind, mandatory, readonly, general in fields:
-                if name in data:
-                    value = data[name]
+            obj = datatype()
+            holder = None
+            try:
+                for key, name, kind, mandatory, readonly, target in fields:
+                    if name not in data:
+                        if mandatory:
+                            return NO
+                        continue
                     if readonly:
                         return NO
-                    if general is not None:
-                        value = general(value)
-                        if value is NO:
-                            return NO
-                    elif value is not None and type(value) is not kind:
+                    value = data[name]
+                    if target is not None:
+                        setattr(obj, key, target(kind, value))
+                        continue
+                    if value is not None and type(value) is not kind:
                         if kind is not float or type(value) is not int:
                             return NO
                         value = float(value)
-                    values.append((key, value))
-                elif mandatory:
-                    return NO
-            obj = datatype()
-            holder = getattr(obj, "_wsme_dataholder", None)
-            if holder is None:
-                holder = obj._wsme_dataholder = obj._wsme_DataHolderClass()
-            for key, value in values:
-                setattr(holder, key, value)
-            return obj if whole is None else whole(obj)
+                    if holder is None:
+                        holder = getattr(obj, "_wsme_dataholder", None)
+                        if holder is None:
+                            holder = obj._wsme_dataholder = obj._wsme_DataHolderClass()
+                    setattr(holder, key, value)
+                return validate_value(datatype, obj) if validates else obj
+            except Exception:  # noqa: BLE001 - any refusal is WSME's to report
+                return NO
 
         return complex_in
 
@@ -291,10 +299,6 @@ def _simple_param(datatype: type) -> Callable[[Any], Any]:
     return simple_param
 
 
-def _built(datatype: Any, value: Any) -> Any:
-    return value  # an object already made from its attributes (for _attribute_in)
-
-
 def _compiled(compile_for: Callable[[Any], Any], datatype: Any) -> Any:
     """``compile_for(datatype)``, or ``None`` (WSME's own functions) for a type this
     module cannot read: it is not tried again on every request."""
@@ -304,30 +308,20 @@ def _compiled(compile_for: Callable[[Any], Any], datatype: Any) -> Any:
         return None
 
 
-def _attribute_in(types: Any, kind: Any, target: Callable[..., Any]) -> Callable[[Any], Any]:
-    """What WSME does with one attribute's JSON value: ``fromjson`` (its function for
-    the type, found once) and the attribute's ``validate_value``; ``NO`` where it
-    raises (WSME's own path then says what is wrong)."""
-    validate = types.validate_value
-
-    def attribute_in(value: Any) -> Any:
-        try:
-            return validate(kind, target(kind, value))
-        except Exception:  # noqa: BLE001 - any refusal is WSME's to report
-            return NO
-
-    return attribute_in
-
-
 def _plain_attributes(types: Any, datatype: Any) -> bool:
     """Whether each attribute of ``datatype`` is a plain ``wsattr`` that keeps its value
     in the instance's data holder, so reading or writing the holder is what the
     attribute does (no property, no ``__setattr__``/``__getattribute__`` of its own)."""
+    return len(_plain_attribute_keys(types, datatype)) == len(types.list_attributes(datatype))
+
+
+def _plain_attribute_keys(types: Any, datatype: Any) -> frozenset[str]:
+    """The keys of ``datatype``'s plain ``wsattr`` attributes (see _plain_attributes)."""
     if (datatype.__setattr__ is not object.__setattr__
             or datatype.__getattribute__ is not object.__getattribute__):
-        return False
-    return all(type(attr) is types.wsattr and getattr(datatype, attr.key, None) is attr
-               for attr in types.list_attributes(datatype))
+        return frozenset()
+    return frozenset(attr.key for attr in types.list_attributes(datatype)
+                     if type(attr) is types.wsattr and getattr(datatype, attr.key, None) is attr)
 
 
 _quote = json_encoder.encode_basestring_ascii
