@@ -196,3 +196,24 @@ def test_flat_results_are_written_as_wsme_writes_them(values, how_many):
     many = wtypes.ArrayType(Flat)
     items = [item] * how_many + [None]
     assert registry.json(many, items) == json.dumps(wsme.rest.json.tojson(many, items))
+
+
+class Node(wtypes.Base):
+    """A type that contains itself (by name, resolved by WSME's registry)."""
+
+    name = wtypes.text
+    children = wsme.wsattr(["Node"])
+
+
+wtypes.registry.register(Node)
+
+
+def test_a_type_that_contains_itself_is_encoded_and_decoded_as_wsme_does():
+    registry = compiled.registry()
+    tree = Node(name="a", children=[Node(name="b", children=[]), Node(name="c")])
+    assert registry.json(Node, tree) == json.dumps(wsme.rest.json.tojson(Node, tree))
+    assert registry.encoder(Node) is not None
+    body = {"name": "a", "children": [{"name": "b"}, {"children": []}]}
+    made = registry.decoder(Node)(body)
+    assert wsme.rest.json.tojson(Node, made) == wsme.rest.json.tojson(
+        Node, wsme.rest.json.fromjson(Node, body))

@@ -149,14 +149,18 @@ class Registry:
 
         return user_out
 
-    def _fields(self, datatype: Any) -> tuple | None:
-        """Per attribute ``(key, name, convert or None for as-is, default)``."""
+    def _fields(self, datatype: Any) -> tuple:
+        """Per attribute ``(key, name, convert or None for as-is, default)``; an
+        attribute whose type does not compile is converted by WSME's ``tojson``."""
         unset = self.wsme.types.Unset
         fields = []
         for attr in self.wsme.types.list_attributes(datatype):
-            convert = self.encoder(attr.datatype)
-            if convert is None:
-                return None
+            try:
+                convert = self.encoder(attr.datatype)
+            except Exception:  # noqa: BLE001 - WSME resolves it when a value needs it
+                convert = None
+            if convert is None:  # a type being compiled (it contains itself), or unreadable
+                convert = partial(_lazy_tojson, self.wsme.rest.json.tojson, attr)
             fields.append((attr.key, attr.name, None if convert is _same else convert,
                            getattr(attr, "default", unset)))  # a wsproperty has none
         return tuple(fields)
@@ -165,8 +169,6 @@ class Registry:
         # A placeholder first: a type that refers to itself reaches here again.
         self._out[id(datatype)] = (datatype, None)
         read = self._fields(datatype)
-        if read is None:
-            return None
         holder_reads = _plain_attributes(self.wsme.types, datatype)
         unset = self.wsme.types.Unset
 
@@ -202,7 +204,7 @@ class Registry:
                 or not _plain_attributes(types, datatype):
             return None
         read = self._fields(datatype)
-        if read is None or any(convert is not None for _k, _n, convert, _d in read):
+        if any(convert is not None for _k, _n, convert, _d in read):
             return None
         return _complex_text(datatype, read, types.Unset)
 
@@ -234,8 +236,11 @@ class Registry:
         plain = _plain_attribute_keys(types, datatype)
         fields = []
         for attr in types.list_attributes(datatype):
-            kind = attr.datatype
-            target = self.fromjson.target(kind)
+            try:
+                kind = attr.datatype
+                target = self.fromjson.target(kind)
+            except Exception:  # noqa: BLE001 - WSME resolves it when a value needs it
+                kind, target = None, partial(_lazy_fromjson, rest_json.fromjson, attr)
             inline = attr.key in plain and own.get(kind) is target
             fields.append((attr.key, attr.name, kind, attr.mandatory,
                            getattr(attr, "readonly", False), None if inline else target))
@@ -297,6 +302,16 @@ def _simple_param(datatype: type) -> Callable[[Any], Any]:
         return None if value is None else datatype(value)
 
     return simple_param
+
+
+def _lazy_tojson(tojson: Callable[..., Any], attr: Any, value: Any) -> Any:
+    """WSME's generic ``tojson`` of an attribute whose type is only read when needed."""
+    return tojson(attr.datatype, value)
+
+
+def _lazy_fromjson(fromjson: Callable[..., Any], attr: Any, _kind: Any, value: Any) -> Any:
+    """WSME's generic ``fromjson`` of an attribute whose type is only read when needed."""
+    return fromjson(attr.datatype, value)
 
 
 def _compiled(compile_for: Callable[[Any], Any], datatype: Any) -> Any:
