@@ -70,7 +70,6 @@ class Plan:
                 return None
         return named
 
-
     def _take_query(self, query: str, named: dict) -> bool:
         """Query parameters over the path's values (WSME's order), each named once and
         each an argument of a simple type; ``False`` for anything else."""
