@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Callable
 
 from webob import Request
 
 from benchmarks.shapes import BOOK_PAYLOAD
+from benchmarks.timing import best_in_turns, wsgi_caller
 
 
 def build_app() -> tuple[Callable, Callable]:
@@ -70,47 +70,26 @@ def build_app() -> tuple[Callable, Callable]:
     wsexpose.disable()
     try:
         wsme_only = pecan.make_app(Root())
-        caller(wsme_only, "/built/9")()  # handlers are built on first use: now, while off
+        answer(wsme_only, "/built/9")  # handlers are built on first use: now, while off
     finally:
         wsexpose.enable()
     return compiled, wsme_only
 
 
-def caller(app: Callable, path: str) -> Callable[[], bytes]:
-    environ = Request.blank(path).environ
-
-    def start_response(status, headers, exc_info=None):
-        return None
-
-    def call() -> bytes:
-        return b"".join(app(dict(environ), start_response))
-
-    return call
-
-
-def loop_us(call: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        call()
-    return (time.perf_counter() - start) / number * 1e6
+def answer(app: Callable, path: str) -> bytes:
+    """One response body, to check the variants agree before timing them."""
+    return b"".join(app(Request.blank(path).environ, lambda status, headers, exc=None: None))
 
 
 def measure(number: int, rounds: int) -> dict[str, float]:
     compiled, wsme_only = build_app()
-    calls = {
-        "plain": caller(compiled, "/plain/9"),
-        "prebuilt": caller(compiled, "/prebuilt/9"),
-        "built": caller(compiled, "/built/9"),
-        "wsme path": caller(wsme_only, "/built/9"),
-    }
-    answers = {name: call() for name, call in calls.items()}
-    assert len({answer.replace(b" ", b"") for answer in answers.values()}) == 1, answers
-    for call in calls.values():
-        loop_us(call, number // 10)  # warm up
-    best = dict.fromkeys(calls, float("inf"))
-    for _ in range(rounds):
-        for name, call in calls.items():
-            best[name] = min(best[name], loop_us(call, number))
+    routes = {"plain": (compiled, "/plain/9"), "prebuilt": (compiled, "/prebuilt/9"),
+              "built": (compiled, "/built/9"), "wsme path": (wsme_only, "/built/9")}
+    answers = {name: answer(app, path) for name, (app, path) in routes.items()}
+    assert len({text.replace(b" ", b"") for text in answers.values()}) == 1, answers
+    calls = {name: wsgi_caller(app, Request.blank(path).environ)
+             for name, (app, path) in routes.items()}
+    best = best_in_turns(calls, number, rounds)
     return best
 
 

@@ -15,24 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Callable
 
 import benchmarks.api.impl_falcon as falcon_impl
 from benchmarks.driver import make_caller
 from benchmarks.profile import find
 from benchmarks.shapes import api_shapes
+from benchmarks.timing import best_in_turns
 from carya.api.dispatch import targets_of
 
 VARIANTS = (("whole", False, False), ("without schema", True, False),
             ("without policy", False, True), ("without both", True, True))
-
-
-def loop_us(call: Callable[[], object], number: int) -> float:
-    start = time.perf_counter()
-    for _ in range(number):
-        call()
-    return (time.perf_counter() - start) / number * 1e6
 
 
 def carya_handler(app, shape):
@@ -65,12 +57,7 @@ def measure(shape, number: int, rounds: int) -> dict[str, dict[str, float]]:
     calls = {(name, label): build(shape, no_schema, no_policy)
              for name, build in (("carya", carya_variant), ("falcon", falcon_variant))
              for label, no_schema, no_policy in VARIANTS}
-    for call in calls.values():
-        loop_us(call, number // 10)  # warm up
-    best = dict.fromkeys(calls, float("inf"))
-    for _ in range(rounds):
-        for key, call in calls.items():
-            best[key] = min(best[key], loop_us(call, number))
+    best = best_in_turns(calls, number, rounds)
     return {name: {label: best[(name, label)] for label, _, _ in VARIANTS}
             for name in ("carya", "falcon")}
 

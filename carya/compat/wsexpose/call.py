@@ -16,6 +16,7 @@ from typing import Any
 from webob.compat import parse_qsl_text
 
 from carya import configuration
+from carya.app import _JSON_TYPES as _PARAMS_JSON_TYPES  # what App.params reads as JSON
 from carya.context import _current, _read_sized_body, loads_utf8
 from carya.proxies import request, response
 
@@ -24,7 +25,6 @@ from .conversions import NO, Registry
 __all__ = ["Plan", "compile_call", "json_renderer", "plain_params"]
 
 _JSON_TYPES = frozenset(("application/json", "text/javascript", "application/javascript"))
-_PARAMS_JSON_TYPES = ("application/json", "application/javascript")  # App.params' JSON
 _PARSED = "carya.wsme.json"  # environ: (body, its parse) read for the binder, reused
 
 
