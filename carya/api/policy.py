@@ -506,15 +506,18 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
     def check(state: Any, args: list, kwargs: dict) -> None:
         environ = state.environ
         creds = environ.get(_CREDS_KEY)
-        if creds is None:
-            creds = request_credentials(environ)
+        if creds is None:  # request_credentials, inline: this runs on every API request
+            creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
         evaluate = rules.get(rule) if rules is not None else None
         if evaluate is not None:
             keys = reads.get(rule)
             if keys is None:
                 goal = _whole_target(environ, creds, kwargs)
             else:
-                goal = _target_of(keys, environ, creds, kwargs)
+                read = _TARGET_READERS.get(keys)
+                if read is None:
+                    read = _TARGET_READERS[keys] = _target_reader(keys)
+                goal = read(environ, creds, kwargs)
             allowed = evaluate(goal, creds)
         else:
             allowed = engine.enforce(rule, _whole_target(environ, creds, kwargs), creds)
@@ -563,6 +566,34 @@ def _target_of(keys: frozenset[str], environ: dict, creds: Credentials, kwargs: 
 
 
 _NO_VARIABLES: dict = {}
+
+#: the target reader for each set of keys a rule reads (few distinct sets per process)
+_TARGET_READERS: dict[frozenset[str], Callable[[dict, Credentials, dict], dict]] = {}
+
+
+def _target_reader(keys: frozenset[str]) -> Callable[[dict, Credentials, dict], dict]:
+    """:func:`_target_of` for one set of keys, decided once per set.
+
+    Most rules read one key (``project_id``); that reader looks it up directly,
+    in the same order: the method's arguments, the route's variables, the caller's own.
+    """
+    if len(keys) != 1:
+        return lambda environ, creds, kwargs: _target_of(keys, environ, creds, kwargs)
+    (key,) = keys
+    from_arguments = key != "body"
+    from_route = key not in _NOT_TARGET
+    own = key == "project_id" or key == "user_id"
+
+    def read_one(environ: dict, creds: Credentials, kwargs: dict) -> dict:
+        if from_arguments and key in kwargs:
+            return {key: kwargs[key]}
+        if from_route:
+            routing = environ.get("wsgiorg.routing_args")
+            if routing and key in routing[1]:
+                return {key: routing[1][key]}
+        return {key: creds.data.get(key)} if own else {}
+
+    return read_one
 
 
 def _argument_reader(handler: Any) -> Callable[[Any, list, dict], dict]:

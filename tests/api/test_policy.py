@@ -289,6 +289,9 @@ class Owned(Controller):
     ("not user_id:%(id)s", "p1", "t", True),
     ("user_id:%s", "p1", "t", False),                  # reads the whole target
     ("@", "p2", "t", True),
+    ("project_id:%(project_id)s and user_id:%(id)s", "p1", "alice", True),  # two keys
+    ("project_id:%(project_id)s and user_id:%(id)s", "p1", "bob", False),
+    ("'x':%(body)s", "p1", "t", False),                # the body is not the target
 ])
 def test_resource_check_sees_the_target_the_general_check_sees(caller, rule, project, thing,
                                                                 allowed):
