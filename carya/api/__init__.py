@@ -4,9 +4,11 @@
 - :mod:`.resource`: :class:`Controller`, ``@action``, ``@response``,
   ``@expected_errors``, :class:`ResourceExtension`, :class:`ControllerExtension`;
 - :mod:`.validation`: ``@validate`` (JSON Schema);
-- :mod:`.policy`: :class:`RuleDefault`, :class:`Enforcer`, :func:`authorize`, and the
-  ``@policy`` decorator (``from carya.api.policy import policy``: the package
-  attribute ``carya.api.policy`` stays the module);
+- :mod:`.enforcer`: :class:`RuleDefault`, :class:`Enforcer` (the rule table, from
+  code and the policy file);
+- :mod:`.policy`: :func:`authorize` and the ``@policy`` decorator (``from
+  carya.api.policy import policy``: the package attribute ``carya.api.policy``
+  stays the module), per request;
 - :mod:`.versions`: microversions, ``@api_version``, the versions document;
 - :mod:`.extensions`: extensions from entry points, ``/extensions``;
 - :mod:`.faults`: OpenStack fault bodies for every error.
@@ -17,15 +19,10 @@ Needs the ``api`` extra (fastjsonschema, jsonschema, PyYAML).
 from __future__ import annotations
 
 from .binding import APIRequest
+from .enforcer import DocumentedRuleDefault, Enforcer, PolicyError, RuleDefault
 from .extensions import ExtensionBase, ExtensionInfo, V21APIExtensionBase, load_extensions
 from .faults import FaultFormatter
-from .policy import (
-    DocumentedRuleDefault,
-    Enforcer,
-    PolicyError,
-    RuleDefault,
-    authorize,
-)
+from .policy import authorize
 from .resource import (
     Controller,
     ControllerExtension,

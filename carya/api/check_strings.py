@@ -253,7 +253,7 @@ def compile_check(check: Check, rules: Mapping[str, Evaluator], default: str | N
     """A closure ``(target, creds) -> bool``; ``rules`` is read at call time (overrides).
 
     ``resolve(name)``, when given, may answer a ``rule:NAME`` reference now, with the
-    evaluator it will always mean (an :class:`~carya.api.policy.Enforcer` compiles every
+    evaluator it will always mean (an :class:`~carya.api.enforcer.Enforcer` compiles every
     rule again on any change, so it can): the reference then costs no lookup per call.
     """
     kind = check.kind

@@ -26,7 +26,7 @@ from ..errors import MethodNotAllowed, NotFound
 from ..handler import Handler
 from ..routing.spec import class_hooks
 from ..secure import handler_unlocked, run_check
-from . import policy as policy_engine
+from . import enforcer as policy_engine
 from .binding import resource_handler
 from .dispatch import ApiNode, BodyAction, ByName, Versioned, targets_of
 from .resource import Resource, _class_attr, _functions, controller_actions

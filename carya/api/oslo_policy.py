@@ -9,7 +9,7 @@ options, its file reloading) swaps it in::
     api = APIRouter(..., enforcer=OsloEnforcer(policy_file="/etc/svc/policy.yaml"))
 
 It needs ``oslo.policy`` (and ``oslo.config``), imported when it is created.
-carya's :class:`~carya.api.policy.RuleDefault` objects are registered as
+carya's :class:`~carya.api.enforcer.RuleDefault` objects are registered as
 oslo.policy's; ``scope_types`` are left out, as carya's engine does not
 enforce token scopes either (the test suite checks both engines agree).
 """
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .check_strings import Credentials
-from .policy import PolicyNotRegistered, RuleDefault
+from .enforcer import PolicyNotRegistered, RuleDefault
 
 __all__ = ["OsloEnforcer"]
 

@@ -23,8 +23,8 @@ import webob.exc as exc
 
 from ..app import App
 from ..hooks import PecanHook
+from . import enforcer as policy_engine
 from . import listing as _listing  # noqa: F401 - registers MapperRouter with ``carya routes``
-from . import policy as policy_engine
 from .binding import APIRequest
 from .dispatch import ApiNode
 from .extensions import (

@@ -44,7 +44,7 @@ def _missing_module(error: BaseException) -> str:
 
 
 def _print_policies(args: argparse.Namespace) -> int:
-    from ..api.policy import PolicyError, dump, enforcers_in
+    from ..api.enforcer import PolicyError, dump, enforcers_in
 
     found = enforcers_in(load(args.config).wsgiapp)
     if not found:

@@ -1,135 +1,18 @@
-"""Policy rules, the enforcer, overrides from files, @policy and authorize()."""
+"""@policy on handlers (the per-request checks and their targets) and authorize()."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
 from carya.api import APIRouter, Controller, ResourceExtension
 from carya.api.policy import (
-    DocumentedRuleDefault,
     Enforcer,
-    PolicyError,
     PolicyNotRegistered,
     RuleDefault,
     authorize,
-    dump,
     policy,
 )
-from tests.api.conftest import ADMIN, MEMBER, OTHER
-
-RULES = [
-    RuleDefault("admin_api", "is_admin:True"),
-    RuleDefault("admin_or_owner", "is_admin:True or project_id:%(project_id)s"),
-    DocumentedRuleDefault("things:create", "rule:admin_or_owner", "Create a thing",
-                          [{"method": "POST", "path": "/things"}]),
-    RuleDefault("things:delete", "rule:admin_api", "Delete a thing"),
-]
-
-
-def test_enforce_with_contexts_dicts_and_objects():
-    enforcer = Enforcer(RULES)
-    target = {"project_id": "p1"}
-    assert enforcer.enforce("things:create", target, MEMBER)
-    assert not enforcer.enforce("things:create", target, OTHER)
-    assert enforcer.enforce("things:create", {"project_id": "zz"}, ADMIN)
-    assert not enforcer.enforce("things:delete", target, MEMBER)
-    assert enforcer.enforce("things:delete", target, {"is_admin": True, "roles": []})
-
-    class Ctx:  # any object with the fields
-        user_id, project_id, roles, is_admin = "u", "p1", ["member"], False
-
-    assert enforcer.enforce("things:create", target, Ctx())
-    assert not enforcer.enforce("things:create", target, None)
-
-
-def test_unknown_rule_uses_default_rule_else_denies():
-    enforcer = Enforcer(RULES)
-    assert not enforcer.enforce("nobody:registered", {}, ADMIN)
-    enforcer.register_default(RuleDefault("default", "role:admin"))
-    assert enforcer.enforce("nobody:registered", {}, ADMIN)
-    with pytest.raises(PolicyNotRegistered, match="'nobody:registered' is not registered"):
-        enforcer.authorize("nobody:registered", {}, ADMIN)
-
-
-def test_bad_rules_fail_when_registered():
-    with pytest.raises(PolicyError, match="policy rule 'x'.*unexpected 'role:b'"):
-        RuleDefault("x", "role:a role:b")
-    with pytest.raises(PolicyError, match="registered twice"):
-        Enforcer([RuleDefault("a", "@"), RuleDefault("a", "!")])
-    Enforcer([RuleDefault("a", "@"), RuleDefault("a", "@")])  # the same default twice is fine
-    with pytest.raises(PolicyError, match="needs a description"):
-        DocumentedRuleDefault("a", "@", "", [{"method": "GET", "path": "/"}])
-    with pytest.raises(PolicyError, match="each operation"):
-        RuleDefault("a", "@", operations=[{"verb": "GET"}])
-    with pytest.raises(PolicyError, match=r"loop: a -> b -> a"):
-        Enforcer([RuleDefault("a", "rule:b"), RuleDefault("b", "rule:a")])
-
-
-def test_overrides_from_yaml_and_json(tmp_path):
-    enforcer = Enforcer(RULES)
-    yaml_file = tmp_path / "policy.yaml"
-    yaml_file.write_text('"things:create": "role:creator"\n"extra:rule": "@"\n')
-    enforcer.load_file(yaml_file)
-    assert not enforcer.enforce("things:create", {"project_id": "p1"}, MEMBER)
-    assert enforcer.enforce("things:create", {}, {"roles": ["Creator"]})
-    assert enforcer.enforce("extra:rule", {}, {}), "file-only rules are usable"
-    json_file = tmp_path / "policy.json"
-    json_file.write_text(json.dumps({"things:delete": "@"}))
-    enforcer.load_file(json_file)
-    assert enforcer.enforce("things:delete", {}, MEMBER)
-    assert enforcer.enforce("things:create", {"project_id": "p1"}, MEMBER), "replaced, not merged"
-
-
-def test_rules_referenced_by_overrides_see_later_changes(tmp_path):
-    enforcer = Enforcer(RULES)
-    assert not enforcer.enforce("things:delete", {}, MEMBER)
-    enforcer.set_overrides({"admin_api": "role:member"})
-    assert enforcer.enforce("things:delete", {}, MEMBER), "rule:admin_api follows the override"
-
-
-@pytest.mark.parametrize("content, problem", [
-    ('"things:create": "role:a role:b"\n', "rule 'things:create'.*unexpected"),
-    ("- just\n- a list\n", "must hold a mapping"),
-    ('"a": [1, 2]\n', "must map a name to a check string"),
-    ("{bad yaml: [\n", "not valid YAML"),
-    ('"admin_api": "rule:things:delete"\n', "loop"),
-])
-def test_bad_policy_files_name_file_and_rule(tmp_path, content, problem):
-    enforcer = Enforcer(RULES)
-    path = tmp_path / "policy.yaml"
-    path.write_text(content)
-    with pytest.raises(PolicyError, match=problem) as error:
-        enforcer.load_file(path)
-    assert str(path) in str(error.value)
-    assert enforcer.enforce("things:create", {"project_id": "p1"}, MEMBER), "old rules kept"
-
-
-def test_missing_and_invalid_json_file(tmp_path):
-    with pytest.raises(PolicyError, match="No such file"):
-        Enforcer(RULES, policy_file=tmp_path / "nope.yaml")
-    bad = tmp_path / "p.json"
-    bad.write_text("{")
-    with pytest.raises(PolicyError, match="not valid JSON"):
-        Enforcer(RULES, policy_file=bad)
-
-
-def test_dump_shows_effective_policy(tmp_path):
-    enforcer = Enforcer(RULES)
-    enforcer.set_overrides({"things:delete": "role:janitor"})
-    text = dump(enforcer)
-    assert '"things:delete": "role:janitor"' in text
-    assert "# overridden (default: 'rule:admin_api')" in text
-    assert "# Create a thing" in text and "# POST    /things" in text
-    assert '"admin_or_owner": "is_admin:True or project_id:%(project_id)s"' in text
-    assert json.loads(dump(enforcer, "json"))["things:delete"] == "role:janitor"
-    import yaml
-
-    assert yaml.safe_load(text)["things:create"] == "rule:admin_or_owner", "valid YAML"
-
-
-# --- @policy on handlers, authorize() in them ----------------------------------------
+from tests.api.conftest import ADMIN, MEMBER, OTHER, RULES
 
 
 class Things(Controller):
@@ -233,35 +116,6 @@ def test_target_has_route_variables_the_method_does_not_take(caller):
     member.post_json("/p2/things", {"a": 1}, status=403)
 
 
-def test_enforcers_found_in_a_paste_stack_and_dumped(tmp_path, monkeypatch):
-    """What ``carya policy CONFIG`` prints, for the groups example's api-paste.ini."""
-    import os
-
-    from paste.deploy import loadapp
-
-    from carya.api.policy import enforcers_in
-    from tests.support import EXAMPLES
-
-    monkeypatch.setenv("CARYA_GROUPS_DB", f"sqlite:///{tmp_path / 'g.db'}")
-    stack = loadapp("config:" + os.path.join(EXAMPLES, "groups", "api-paste.ini"))
-    found = enforcers_in(stack)
-    assert [prefix for prefix, _ in found] == ["/v2.1"]
-    text = dump(found[0][1])
-    assert '"os_compute_api:groups:create": "@"' in text
-    assert '"os_compute_api:groups": "rule:admin_api"' in text
-    assert "# POST    /groups/add_group" in text
-
-
-def test_dump_of_the_oslo_adapter(tmp_path):
-    from carya.api.oslo_policy import OsloEnforcer
-
-    path = tmp_path / "policy.yaml"
-    path.write_text('"things:delete": "role:janitor"\n')
-    text = dump(OsloEnforcer(RULES, policy_file=path))
-    assert '"things:delete": "role:janitor"' in text
-    assert "# overridden (default: 'rule:admin_api')" in text
-
-
 class Owned(Controller):
     """One rule on a plain method (the one-function resource check) and on one with a
     ``with_body`` target (the general check): both must see the same target."""
@@ -303,18 +157,6 @@ def test_resource_check_sees_the_target_the_general_check_sees(caller, rule, pro
     status = 200 if allowed else 403
     member.get(f"/{project}/things/{thing}", status=status)
     member.put_json(f"/{project}/things/{thing}", {"x": 1}, status=status)
-
-
-def test_the_rule_target_keys_follow_overrides_and_defaults():
-    enforcer = Enforcer([*RULES, RuleDefault("default", "rule:admin_or_owner")])
-    assert enforcer.target_keys["things:create"] == {"project_id"}
-    assert enforcer.target_keys["things:delete"] == frozenset()
-    enforcer.set_overrides({"admin_api": "user_id:%(user_id)s or rule:nothing_here",
-                            "default": "rule:default_two", "default_two": "k:%s"})
-    assert enforcer.target_keys["things:delete"] is None  # via the default rule: any key
-    with pytest.raises(PolicyError, match="loop: default -> missing -> default"):
-        enforcer.set_overrides({"default": "rule:missing"})  # an unknown name is the default
-    assert enforcer.target_keys["things:delete"] is None  # the previous overrides stand
 
 
 def test_a_policy_change_reaches_the_resource_check(caller):
