@@ -140,7 +140,7 @@ def extra_rows(reports, imports, names):
             "carya <= falcon",
         ),
         (
-            "import time ms (min of 5, - pass)",
+            "import time ms (min of 9, - pass)",
             {n: imports.get(n) for n in names},
             "{:.1f}",
             "carya <= falcon",

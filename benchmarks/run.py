@@ -17,20 +17,12 @@ from pathlib import Path
 
 from benchmarks import driver as driver_module
 from benchmarks import report
+from benchmarks.import_time import CARYA_IMPORT, import_times
 from benchmarks.shapes import FRAMEWORKS, LOOKUP_SIZES
 
 ROOT = Path(__file__).resolve().parent.parent
 DRIVER_TIMEOUT = 600  # a driver's setup (imports, builds, checks, peak RSS)
 COMMAND_TIMEOUT = 120  # one timed loop (its budget is seconds / repeats)
-IMPORT_RUNS = 5
-CARYA_IMPORT = "from carya import expose, make_app, request; from carya.rest import RestController"
-IMPORT_STATEMENTS = {
-    "baseline": "pass",
-    "raw": "import json",
-    "falcon": "import falcon",
-    "pecan": CARYA_IMPORT.replace("carya", "pecan"),
-    "carya": CARYA_IMPORT,
-}
 
 
 def parse_args(argv):
@@ -69,6 +61,11 @@ def parse_args(argv):
         default="cpu",
         help="cpu (default): the driver's CPU time, so other processes on a shared "
         "machine do not count; wall: elapsed time",
+    )
+    parser.add_argument(
+        "--import-python", default=sys.executable, metavar="PYTHON",
+        help="the interpreter import times are measured under (default: this one, the "
+        "development venv; a clean venv's python gives what users get)",
     )
     parser.add_argument(
         "--no-lookup", action="store_true", help="skip the N-route lookup apps (faster)"
@@ -193,24 +190,6 @@ def take_turns(drivers, opts):
     return rounds
 
 
-def import_times(names):
-    """Milliseconds to import each framework: min of N fresh interpreters, minus ``pass``.
-
-    Runs are interleaved across frameworks so that a noisy moment hurts all alike.
-    """
-    keys = ["baseline", *names]
-    best = dict.fromkeys(keys, float("inf"))
-    for _ in range(IMPORT_RUNS):
-        for key in keys:
-            start = time.perf_counter()
-            proc = python("-c", IMPORT_STATEMENTS[key], timeout=60)
-            elapsed = time.perf_counter() - start
-            if proc.returncode == 0:
-                best[key] = min(best[key], elapsed)
-    base = best.pop("baseline")
-    return {key: (value - base) * 1000 for key, value in best.items() if value != float("inf")}
-
-
 def collect(opts):
     """Run every requested framework; return ``(reports, import_ms, carya_missing)``."""
     names = list(opts.frameworks)
@@ -231,7 +210,7 @@ def collect(opts):
             driver.close()
     reports = {name: merge_rounds(runs) for name, runs in rounds.items()}
     print(".. import times", file=sys.stderr)
-    return reports, import_times(names), missing
+    return reports, import_times(opts.import_python, names), missing
 
 
 def merge_rounds(runs):
