@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 import sys
 import time
 import urllib.request
@@ -60,8 +61,11 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
             repeats: int) -> tuple[dict, list[str]]:
     """All frameworks' apps up at once under ``server``; wrk takes turns between them,
     ``repeats`` rounds, best run kept: the machine's slow drift and any burst of
-    other work is spread over every framework instead of landing on one."""
+    other work is spread over every framework instead of landing on one. Each kept
+    run also carries ``rounds``, the req/s of every round in order, so the ratio of
+    two frameworks can be read round by round (runs seconds apart)."""
     best: dict = {name: {} for name in frameworks}
+    rounds: dict = {name: {label: [] for label in ROUTES} for name in frameworks}
     problems = []
     with contextlib.ExitStack() as stack:
         bases = {name: stack.enter_context(launch.serving(server, name,
@@ -84,6 +88,7 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
                     before = launch.server_cpu(base)
                     run = wrk.run(base + request.path, seconds, request=request)
                     cpu_us = (launch.server_cpu(base) - before) / max(run.requests, 1) * 1e6
+                    rounds[name][label].append(run.rps)
                     if run.errors:
                         problems.append(f"{server.label} / {name} {request.path}: "
                                         f"{run.errors} errors")
@@ -93,7 +98,18 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
                         best[name][label] = run
                     else:
                         kept.cpu_us = min(kept.cpu_us, cpu_us)
+    for name, routes in best.items():
+        for label, run in routes.items():
+            run.rounds = rounds[name][label]
     return best, problems
+
+
+def round_ratios(table: dict, label: str) -> list[float]:
+    """carya/raw req/s of each round (the two runs of a round are seconds apart)."""
+    raw, carya = table.get("raw", {}).get(label), table.get("carya", {}).get(label)
+    if raw is None or carya is None:
+        return []
+    return [c / r for r, c in zip(raw.rounds, carya.rounds, strict=False) if r]
 
 
 def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
@@ -111,6 +127,9 @@ def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
                 cells += [f"{ratio:.3f}", "PASS" if ratio >= TARGET else "FAIL"]
             else:
                 cells += ["-", "n/a"]
+            ratios = sorted(round_ratios(table.get(key, {}), label))
+            cells.append(f"{statistics.median(ratios):.3f} ({ratios[0]:.2f}-{ratios[-1]:.2f})"
+                         if ratios else "-")
             cpu = {name: getattr(table.get(key, {}).get(name, {}).get(label), "cpu_us", None)
                    for name in ("raw", "carya")}
             cells += [f"{cpu['raw']:.0f} / {cpu['carya']:.0f}" if None not in cpu.values()
@@ -118,7 +137,8 @@ def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
                       f"{cpu['raw'] / cpu['carya']:.3f}" if None not in cpu.values() else "-"]
             rows.append(cells)
     headers = ["server", "route", *(f"{name} req/s" for name in frameworks), "carya/raw",
-               f">= {TARGET}", "server CPU µs/req raw / carya", "raw/carya CPU"]
+               f">= {TARGET}", "per round: median (min-max)",
+               "server CPU µs/req raw / carya", "raw/carya CPU"]
     return render(headers, rows)
 
 

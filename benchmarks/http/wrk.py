@@ -6,7 +6,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
 _TOTAL = re.compile(r"(\d+) requests in")
@@ -50,6 +50,8 @@ class WrkResult:
     latency_ms: float
     #: server CPU per request, filled in by run.measure (least of the repeats)
     cpu_us: float | None = None
+    #: req/s of every round of the same app and route, in order (run.measure)
+    rounds: list = field(default_factory=list)
 
     @property
     def errors(self) -> int:
