@@ -99,9 +99,35 @@ def wait_ready(url: str, proc: subprocess.Popen, log: str, timeout: float = 30.0
     raise RuntimeError(f"{url} did not answer within {timeout}s")
 
 
+def split_cores() -> tuple[frozenset[int], frozenset[int]] | None:
+    """(server's CPUs, client's CPUs): this process's CPUs in two halves, or ``None``
+    with fewer than two.
+
+    On a small shared machine the scheduler otherwise moves the server's workers
+    and wrk's threads onto the same core now and then, and a run's req/s swings by
+    a factor of two from one run to the next (seen here: carya/raw of single rounds
+    from 0.45 to 2.3); with each side on its own cores the same runs agree within
+    a few percent.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    half = len(cpus) // 2
+    return frozenset(cpus[:half]), frozenset(cpus[half:])
+
+
+def on_cpus(cpus: frozenset[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` keeping a child (and what it forks) on ``cpus``; None: anywhere."""
+    if not cpus:
+        return None
+    return lambda: os.sched_setaffinity(0, cpus)
+
+
 @contextmanager
-def serving(server: Server, app: str, probe: str = "/") -> Iterator[str]:
-    """Run ``app`` under ``server``; yield its base URL; SIGTERM the group afterwards."""
+def serving(server: Server, app: str, probe: str = "/",
+            cpus: frozenset[int] | None = None) -> Iterator[str]:
+    """Run ``app`` under ``server`` (on ``cpus`` when given); yield its base URL;
+    SIGTERM the group afterwards."""
     port = free_port()
     workdir = tempfile.mkdtemp(prefix="carya-bench-")
     os.chmod(workdir, 0o755)  # Apache's unprivileged children reach their sockets here
@@ -109,7 +135,8 @@ def serving(server: Server, app: str, probe: str = "/") -> Iterator[str]:
     log = os.path.join(workdir, "server.log")
     with open(log, "w") as output:  # a file, not a pipe: nobody drains a pipe under load
         proc = subprocess.Popen(server.command(app, port, workdir), cwd=ROOT, env=env,
-                                stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=on_cpus(cpus))
     base = f"http://127.0.0.1:{port}"
     try:
         wait_ready(base + probe, proc, log)

@@ -58,18 +58,21 @@ def check(base: str, request: wrk.Request) -> str | None:
 
 
 def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup: float,
-            repeats: int) -> tuple[dict, list[str]]:
+            repeats: int, cores: tuple | None = None) -> tuple[dict, list[str]]:
     """All frameworks' apps up at once under ``server``; wrk takes turns between them,
     ``repeats`` rounds, best run kept: the machine's slow drift and any burst of
     other work is spread over every framework instead of landing on one. Each kept
     run also carries ``rounds``, the req/s of every round in order, so the ratio of
-    two frameworks can be read round by round (runs seconds apart)."""
+    two frameworks can be read round by round (runs seconds apart). ``cores``: (the
+    servers' CPUs, wrk's CPUs), see ``launch.split_cores``."""
+    server_cpus, client_cpus = cores or (None, None)
     best: dict = {name: {} for name in frameworks}
     rounds: dict = {name: {label: [] for label in ROUTES} for name in frameworks}
     problems = []
     with contextlib.ExitStack() as stack:
         bases = {name: stack.enter_context(launch.serving(server, name,
-                                                          probe=ROUTES["hello"].path))
+                                                          probe=ROUTES["hello"].path,
+                                                          cpus=server_cpus))
                  for name in frameworks}
         for name, base in bases.items():
             for request in ROUTES.values():
@@ -81,12 +84,13 @@ def measure(server: launch.Server, frameworks: list[str], seconds: float, warmup
         for base in bases.values():
             for request in ROUTES.values():
                 if warmup:
-                    wrk.run(base + request.path, warmup, request=request)
+                    wrk.run(base + request.path, warmup, request=request, cpus=client_cpus)
         for _ in range(repeats):
             for label, request in ROUTES.items():
                 for name, base in bases.items():
                     before = launch.server_cpu(base)
-                    run = wrk.run(base + request.path, seconds, request=request)
+                    run = wrk.run(base + request.path, seconds, request=request,
+                                  cpus=client_cpus)
                     cpu_us = (launch.server_cpu(base) - before) / max(run.requests, 1) * 1e6
                     rounds[name][label].append(run.rps)
                     if run.errors:
@@ -151,9 +155,13 @@ def main(argv=None) -> int:
     parser.add_argument("--servers", default=",".join(SERVERS),
                         help="comma-separated subset of " + ",".join(SERVERS))
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--no-pin", action="store_true",
+                        help="let the scheduler place servers and wrk anywhere (default: "
+                        "servers on the first half of the CPUs, wrk on the other half)")
     parser.add_argument("--output", default=os.path.join("benchmarks", "results"),
                         help="where http-latest.json goes")
     args = parser.parse_args(argv)
+    cores = None if args.no_pin else launch.split_cores()
     servers = [name for name in args.servers.split(",") if name]
     frameworks = [name for name in args.frameworks.split(",") if name]
     unknown = [s for s in servers if s not in SERVERS] + [f for f in frameworks
@@ -165,14 +173,17 @@ def main(argv=None) -> int:
     table, problems = {}, []
     for key in servers:
         table[key], found = measure(SERVERS[key], frameworks, args.seconds, args.warmup,
-                                    args.repeats)
+                                    args.repeats, cores)
         problems += found
         for name, results in table[key].items():
             done = ", ".join(f"{label} {r.rps:,.0f}" for label, r in results.items())
             print(f"  {SERVERS[key].label:<36} {name:<7} {done}", flush=True)
     print()
+    placed = ("servers on CPUs {}, wrk on CPUs {}".format(*(",".join(map(str, sorted(c)))
+                                                            for c in cores))
+              if cores else "unpinned")
     print(f"wrk -t2 -c32 -d{args.seconds:g}s (best of {args.repeats}) on 127.0.0.1, "
-          f"{os.cpu_count()} cores, {time.monotonic() - started:.0f}s in all")
+          f"{os.cpu_count()} cores ({placed}), {time.monotonic() - started:.0f}s in all")
     print(report(table, servers, frameworks))
     if problems:
         print("\nVerification failures:\n  " + "\n  ".join(problems))

@@ -8,6 +8,8 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 
+from benchmarks.http.launch import on_cpus
+
 _RPS = re.compile(r"Requests/sec:\s*([\d.]+)")
 _TOTAL = re.compile(r"(\d+) requests in")
 _NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
@@ -71,10 +73,11 @@ def wrk_binary() -> str:
 
 
 def run(url: str, seconds: float, connections: int = 32, threads: int = 2,
-        request: Request | None = None) -> WrkResult:
+        request: Request | None = None, cpus: frozenset[int] | None = None) -> WrkResult:
     """One wrk run; the subprocess is bounded by wrk's own ``-d`` and a hard timeout.
 
-    A ``request`` other than a plain GET is sent through a temporary Lua script.
+    A ``request`` other than a plain GET is sent through a temporary Lua script;
+    ``cpus`` keeps wrk on those CPUs (``launch.split_cores``).
     """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks only target loopback, not {url}")
@@ -86,7 +89,7 @@ def run(url: str, seconds: float, connections: int = 32, threads: int = 2,
             script.flush()
             cmd[-1:-1] = ["-s", script.name]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30,
-                             check=True).stdout
+                             check=True, preexec_fn=on_cpus(cpus)).stdout
     return parse(out)
 
 
