@@ -69,15 +69,17 @@ def loop_us(call: Callable[[], Any], number: int) -> float:
     return (time.perf_counter() - start) / number * 1e6
 
 
-def best_in_turns(calls: dict, number: int, rounds: int) -> dict:
+def best_in_turns(calls: dict, number: int, rounds: int,
+                  loop: Callable[[Callable[[], Any], int], float] = loop_us) -> dict:
     """µs per call for each of ``calls``: after a warm-up, the calls take turns loop by
     loop for ``rounds`` loops of ``number`` calls and each keeps its best loop, so a
-    slow spell of a shared machine lands on all of them alike."""
+    slow spell of a shared machine lands on all of them alike. ``loop(call, number)``
+    times one loop (default :func:`loop_us`)."""
     for call in calls.values():
-        loop_us(call, max(1, number // 10))
+        loop(call, max(1, number // 10))
     best = dict.fromkeys(calls, float("inf"))
     for _ in range(rounds):
         for key, call in calls.items():
-            best[key] = min(best[key], loop_us(call, number))
+            best[key] = min(best[key], loop(call, number))
     return best
 
