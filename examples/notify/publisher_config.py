@@ -15,6 +15,6 @@ notifications = {
     # unset: the embedded default (a SQLite file per user), nothing to install
     "transport_url": os.environ.get("CARYA_NOTIFY_URL") or None,
     "driver": "messagingv2",
-    "topics": ["deployments"],
+    "topics": [os.environ.get("DEPLOYER_TOPIC", "deployments")],
     "publisher_id": "deployer.api",
 }

@@ -2,12 +2,14 @@
 
     python examples/notify/run.py                       # embedded default, nothing to install
     python examples/notify/run.py --url rabbit://guest:guest@127.0.0.1:5672/
+    python examples/notify/run.py --url ... --topic deployments-2 --pool alarming-2
 
 Starts the alarm service (``python -m carya.notify listen subscriber_config.py``,
 the same as ``carya listen``) and the deployer (``python -m carya serve
 publisher_config.py``), deploys a few apps over HTTP (one of them fails), waits
 for the alarms, prints them, and stops both. Exit status 0 when every
-expected alarm arrived.
+expected alarm arrived. ``--topic`` and ``--pool`` rename the topic and the
+listener's queue, so two runs on one broker do not take each other's messages.
 """
 
 from __future__ import annotations
@@ -71,11 +73,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="transport URL (default: embedded, in a temp dir)")
     parser.add_argument("--apps", type=int, default=3, help="deployments that succeed")
+    parser.add_argument("--topic", default="deployments",
+                        help="the deployer's notification topic (deployments)")
+    parser.add_argument("--pool", default="alarming",
+                        help="the alarm service's listener pool, its queue (alarming)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         url = args.url or f"embedded://{tmp}/notify.sqlite3"
         env = dict(os.environ, CARYA_NOTIFY_URL=url, ALARMS_FILE=f"{tmp}/alarms.jsonl",
-                   DEPLOYER_DB=f"{tmp}/deployer.sqlite3", PYTHONUNBUFFERED="1")
+                   DEPLOYER_DB=f"{tmp}/deployer.sqlite3", PYTHONUNBUFFERED="1",
+                   DEPLOYER_TOPIC=args.topic, ALARMS_POOL=args.pool)
         port = free_port()
         log = open(f"{tmp}/services.log", "w+")
         subscriber = subprocess.Popen(

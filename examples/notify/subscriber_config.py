@@ -7,8 +7,9 @@ notifications = {
     "transport_url": os.environ.get("CARYA_NOTIFY_URL") or None,
     "listeners": {
         "alarms": {
-            "topics": ["deployments"],
-            "pool": "alarming",
+            # run.py --topic/--pool set these (tests run it beside other runs on one broker)
+            "topics": [os.environ.get("DEPLOYER_TOPIC", "deployments")],
+            "pool": os.environ.get("ALARMS_POOL", "alarming"),
             "endpoints": ["alarms.endpoints:creator", "alarms.endpoints:sender"],
             "max_retries": 3,
         },
