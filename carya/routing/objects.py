@@ -88,7 +88,7 @@ class Router:
         self._compile(self.root, "", fallbacks=False)
         # RestController path -> {method: (target, node, [])} for GET/POST on the path itself
         self.collections: dict[str, dict[str, tuple]] = {}
-        # RestController path -> ((get_one, node, []), names that take the walk) for
+        # RestController path -> ((get_one, node, []), segments that take the walk) for
         # ``GET <path>/<id>``
         self.members: dict[str, tuple[tuple, frozenset[str]]] = {}
         for path, node in self.mounts.items():
@@ -97,7 +97,17 @@ class Router:
                 self.collections[path] = targets
             member = member_target(node)
             if member is not None:
-                self.members[path] = member
+                found, walked = member
+                self.members[path] = (found, walked | self._special_children(path))
+
+    def _special_children(self, path: str) -> frozenset[str]:
+        """The segments ``seg`` for which ``<path>/<seg>`` is itself a mount or needs a
+        trailing slash: such a request takes the walk, and folding them into the member
+        table's set (the tables are final here) spares two lookups per request."""
+        prefix = path + "/"
+        return frozenset(key[len(prefix):] for table in (self.mounts, self.noncanonical)
+                         for key in table
+                         if key.startswith(prefix) and "/" not in key[len(prefix):])
 
     # --- build time -------------------------------------------------------------
 
@@ -186,8 +196,8 @@ class Router:
         if entry is None:
             return None
         seg = path[cut + 1:]
-        if (not seg or seg in entry[1] or path in self.mounts or path in self.noncanonical
-                or not plain_verb(state.environ, "GET")):
+        # (a GET routes by its own method unless the query asks for ``_method``: plain_verb)
+        if not seg or seg in entry[1] or "_method" in state.environ.get("QUERY_STRING", ""):
             return None
         target, node, _ = entry[0]
         return target, node, [seg]
