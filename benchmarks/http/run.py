@@ -179,8 +179,7 @@ def main(argv=None) -> int:
             done = ", ".join(f"{label} {r.rps:,.0f}" for label, r in results.items())
             print(f"  {SERVERS[key].label:<36} {name:<7} {done}", flush=True)
     print()
-    placed = ("servers on CPUs {}, wrk on CPUs {}".format(*(",".join(map(str, sorted(c)))
-                                                            for c in cores))
+    placed = (f"servers on CPUs {_listed(cores[0])}, wrk on CPUs {_listed(cores[1])}"
               if cores else "unpinned")
     print(f"wrk -t2 -c32 -d{args.seconds:g}s (best of {args.repeats}) on 127.0.0.1, "
           f"{os.cpu_count()} cores ({placed}), {time.monotonic() - started:.0f}s in all")
@@ -189,6 +188,10 @@ def main(argv=None) -> int:
         print("\nVerification failures:\n  " + "\n  ".join(problems))
     save(args.output, table, vars(args))
     return 1 if problems else 0
+
+
+def _listed(cpus: frozenset[int]) -> str:
+    return ",".join(map(str, sorted(cpus)))
 
 
 def save(directory: str, table: dict, options: dict) -> None:

@@ -196,8 +196,7 @@ class Router:
         if entry is None:
             return None
         seg = path[cut + 1:]
-        # (a GET routes by its own method unless the query asks for ``_method``: plain_verb)
-        if not seg or seg in entry[1] or "_method" in state.environ.get("QUERY_STRING", ""):
+        if not seg or seg in entry[1] or not plain_verb(state.environ, "GET"):
             return None
         target, node, _ = entry[0]
         return target, node, [seg]
