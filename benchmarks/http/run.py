@@ -37,11 +37,26 @@ ROUTES = {
     ),
 }
 
-SERVERS = {
-    "embedded": launch.Server("carya.serve (gunicorn + carya front 2x8)", launch.embedded("carya")),
-    "gunicorn": launch.Server("gunicorn sync -w 2", launch.gunicorn(2)),
-    "mod_wsgi": launch.Server("mod_wsgi-express 2 proc x 4 thr", launch.mod_wsgi_express(2, 4)),
-}
+SERVER_NAMES = ("embedded", "gunicorn", "mod_wsgi")
+
+
+def servers(workers: int) -> dict[str, launch.Server]:
+    """Each server with ``workers`` processes: one per core it runs on, the rule
+    carya's, gunicorn's and mod_wsgi's docs give (two processes taking turns on one
+    core lose their CPU caches at every switch, and the figures swing with it)."""
+    return {
+        "embedded": launch.Server(f"carya.serve (gunicorn + carya front {workers}x8)",
+                                  launch.embedded("carya", workers=workers)),
+        "gunicorn": launch.Server(f"gunicorn sync -w {workers}", launch.gunicorn(workers)),
+        "mod_wsgi": launch.Server(f"mod_wsgi-express {workers} proc x 4 thr",
+                                  launch.mod_wsgi_express(workers, 4)),
+    }
+
+
+def default_workers(cores: tuple | None) -> int:
+    """One process per core the servers are pinned to; unpinned, two."""
+    return len(cores[0]) if cores else 2
+
 
 
 def check(base: str, request: wrk.Request) -> str | None:
@@ -116,11 +131,11 @@ def round_ratios(table: dict, label: str) -> list[float]:
     return [c / r for r, c in zip(raw.rounds, carya.rounds, strict=False) if r]
 
 
-def report(table: dict, servers: list[str], frameworks: list[str]) -> str:
+def report(table: dict, chosen: dict[str, launch.Server], frameworks: list[str]) -> str:
     rows = []
-    for key in servers:
+    for key, server in chosen.items():
         for label in ROUTES:
-            cells = [SERVERS[key].label, label]
+            cells = [server.label, label]
             rps = {}
             for name in frameworks:
                 result = table.get(key, {}).get(name, {}).get(label)
@@ -152,8 +167,11 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0, help="untimed wrk run first (1)")
     parser.add_argument("--repeats", type=int, default=2,
                         help="rounds over all frameworks, best run kept (2)")
-    parser.add_argument("--servers", default=",".join(SERVERS),
-                        help="comma-separated subset of " + ",".join(SERVERS))
+    parser.add_argument("--servers", default=",".join(SERVER_NAMES),
+                        help="comma-separated subset of " + ",".join(SERVER_NAMES))
+    parser.add_argument("--workers", type=int, default=0,
+                        help="processes per server (default: one per CPU the servers "
+                        "are pinned to; 2 with --no-pin)")
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     parser.add_argument("--no-pin", action="store_true",
                         help="let the scheduler place servers and wrk anywhere (default: "
@@ -162,28 +180,30 @@ def main(argv=None) -> int:
                         help="where http-latest.json goes")
     args = parser.parse_args(argv)
     cores = None if args.no_pin else launch.split_cores()
-    servers = [name for name in args.servers.split(",") if name]
+    names = [name for name in args.servers.split(",") if name]
     frameworks = [name for name in args.frameworks.split(",") if name]
-    unknown = [s for s in servers if s not in SERVERS] + [f for f in frameworks
-                                                          if f not in FRAMEWORKS]
+    unknown = [s for s in names if s not in SERVER_NAMES] + [f for f in frameworks
+                                                             if f not in FRAMEWORKS]
     if unknown:
         parser.error(f"unknown server/framework: {', '.join(unknown)}")
+    every = servers(args.workers or default_workers(cores))
+    chosen = {name: every[name] for name in names}
     wrk.wrk_binary()
     started = time.monotonic()
     table, problems = {}, []
-    for key in servers:
-        table[key], found = measure(SERVERS[key], frameworks, args.seconds, args.warmup,
+    for key, server in chosen.items():
+        table[key], found = measure(server, frameworks, args.seconds, args.warmup,
                                     args.repeats, cores)
         problems += found
         for name, results in table[key].items():
             done = ", ".join(f"{label} {r.rps:,.0f}" for label, r in results.items())
-            print(f"  {SERVERS[key].label:<36} {name:<7} {done}", flush=True)
+            print(f"  {server.label:<36} {name:<7} {done}", flush=True)
     print()
     placed = (f"servers on CPUs {_listed(cores[0])}, wrk on CPUs {_listed(cores[1])}"
               if cores else "unpinned")
     print(f"wrk -t2 -c32 -d{args.seconds:g}s (best of {args.repeats}) on 127.0.0.1, "
           f"{os.cpu_count()} cores ({placed}), {time.monotonic() - started:.0f}s in all")
-    print(report(table, servers, frameworks))
+    print(report(table, chosen, frameworks))
     if problems:
         print("\nVerification failures:\n  " + "\n  ".join(problems))
     save(args.output, table, vars(args))
