@@ -28,7 +28,7 @@ import webob
 import webob.exc as exc
 from webob.request import DisconnectionError
 
-from .context import Request, Response, State, _absolute, _current
+from .context import _STATUS_LINES, Request, Response, State, _absolute, _current
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .expose import HTML
 from .handler import Generic, Handler
@@ -43,6 +43,7 @@ __all__ = ["App", "make_app", "Arguments", "override_template"]
 log = logging.getLogger("carya")
 
 _JSON_TYPES = ("application/json", "application/javascript")
+_OK_LINE = _STATUS_LINES[200]  # the pending status that means "the declared one"
 _SIMPLEST = ({"text/html"}, {"text/plain"})
 _MAX_FORWARDS = 10
 _STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
@@ -399,20 +400,12 @@ class App:
                 "(e.g. @expose('json')) or return str, bytes or a Response"
             )
         state.content_type = ctype or HTML
-        if state._response is not None or (
-                state.pending is not None and not self.pending_fits(state, body)):
+        if state._response is not None or (state.pending is not None and not body):
+            # a status/Location kept on the state goes out through emit() only with a
+            # body (carya.proxies keeps no status that has none, or has an error page)
             self.materialize(state, body)
             return None
         return body
-
-    def pending_fits(self, state: State, body: bytes) -> bool:
-        """Whether a status/Location kept on the state can go out through :meth:`emit`
-        as a response object would send them: a body, a status that has one, no error
-        page for it. Anything else is answered through a real response object."""
-        status = state.pending[0]
-        return bool(body) and (status is None or (
-            status[:3] not in ("204", "304")
-            and not (self.errors and int(status[:3]) in self.errors)))
 
     @staticmethod
     def testing_variables(state: State, handler: Handler, ctype: str, raw: Any,
@@ -503,9 +496,10 @@ class App:
         """:meth:`emit` with the status and Location the handler set through
         ``carya.response``: what :meth:`materialize` and ``Response.__call__`` send."""
         status, location = state.pending
-        if status is None or status[:4] == "200 ":
+        if status is None or status is _OK_LINE:
             status = state.handler.status_line  # the declared success status, as materialize
-        headers = [("Content-Type", self.rendered_type(state.content_type)),
+        ctype = state.content_type
+        headers = [("Content-Type", self._rendered_types.get(ctype) or self.rendered_type(ctype)),
                    ("Content-Length", str(len(body)))]
         environ = state.environ
         if location is not None:

@@ -134,6 +134,23 @@ def environ_key(name: str) -> str:
     return key
 
 
+_HOST_URLS: dict[tuple, str] = {}
+_HOST_URLS_MAX = 256
+
+
+def _host_url(env: dict, scheme: str, host: str | None) -> str:
+    if host is None:
+        host, port = env.get("SERVER_NAME"), env.get("SERVER_PORT")
+    elif ":" in host and host[-1] != "]":
+        host, port = host.rsplit(":", 1)
+    else:
+        return scheme + "://" + host
+    if not port or (port == "80" and scheme == "http") or (
+            port == "443" and scheme == "https"):
+        return scheme + "://" + host
+    return f"{scheme}://{host}:{port}"
+
+
 class RequestHeaders(EnvironHeaders):
     """WebOb's environ-backed request headers, with lookups that are one dict access."""
 
@@ -179,20 +196,19 @@ class Request(webob.Request):
 
     @property
     def host_url(self) -> str:
-        """``scheme://host[:port]``, the scheme's default port left out (WebOb's rule)."""
+        """``scheme://host[:port]``, the scheme's default port left out (WebOb's rule).
+
+        Remembered per (scheme, Host header): a service sees the same few on every
+        request (the memo is bounded, as clients choose the header).
+        """
         env = self.environ
-        scheme = env.get("wsgi.url_scheme")
-        host = env.get("HTTP_HOST")
-        if host is None:
-            host, port = env.get("SERVER_NAME"), env.get("SERVER_PORT")
-        elif ":" in host and host[-1] != "]":
-            host, port = host.rsplit(":", 1)
-        else:
-            return scheme + "://" + host
-        if not port or (port == "80" and scheme == "http") or (
-                port == "443" and scheme == "https"):
-            return scheme + "://" + host
-        return f"{scheme}://{host}:{port}"
+        key = (env.get("wsgi.url_scheme"), env.get("HTTP_HOST"))
+        url = _HOST_URLS.get(key)
+        if url is None:
+            url = _host_url(env, *key)
+            if key[1] is not None and len(_HOST_URLS) < _HOST_URLS_MAX:
+                _HOST_URLS[key] = url
+        return url
 
     # SCRIPT_NAME and PATH_INFO made of URL-safe ASCII are their own quoted,
     # decoded form; anything else goes through WebOb's decode-and-quote.

@@ -148,28 +148,37 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            slot = _PENDING_SLOTS.get(name)
-            if slot is not None and st.app.light_response:
-                # status: an int with a known line; location: a str (else a real response)
-                if slot == 0:
-                    kept = _STATUS_LINES.get(value) if type(value) is int else None
-                elif type(value) is not str:
-                    kept = None
-                elif "\n" in value or "\r" in value:
-                    raise ValueError("Header value may not contain control characters")
-                else:
-                    kept = value
-                if kept is not None:
-                    pending = st.pending
-                    if pending is None:
-                        pending = st.pending = [None, None]
-                    pending[slot] = kept
-                    return
+            if name in _PENDING_SLOTS and st.app.light_response and _keep(st, name, value):
+                return
             resp = st.response
         setattr(resp, name, value)
 
 
 _PENDING_SLOTS = {"status": 0, "location": 1}  # State.pending's [status line, Location]
+#: Status lines the fast path sends as they are: no 204/304 (a response without a body)
+_SENDABLE_LINES = {code: line for code, line in _STATUS_LINES.items() if code not in (204, 304)}
+
+
+def _keep(st: State, name: str, value: Any) -> bool:
+    """Keep ``status``/``location`` on the state for the fast path; False: a real
+    response must be made (a status without a body, one with an error page, a
+    status that is not an int, a location that is not a str)."""
+    if name == "status":
+        kept = _SENDABLE_LINES.get(value) if type(value) is int else None
+        if kept is None or (st.app.errors and value in st.app.errors):
+            return False
+        slot = 0
+    elif type(value) is not str:
+        return False
+    elif "\n" in value or "\r" in value:
+        raise ValueError("Header value may not contain control characters")
+    else:
+        kept, slot = value, 1
+    pending = st.pending
+    if pending is None:
+        pending = st.pending = [None, None]
+    pending[slot] = kept
+    return True
 
 
 class _StateProxy(_Proxy):
