@@ -98,7 +98,8 @@ SHAPES = (
         status=201,
         body=json.dumps(CREATE_PAYLOAD).encode(),
         content_type="application/json",
-        headers=(("X-Auth-Token", TOKEN),),
+        # what OpenStack's clients send with every request (python-novaclient, keystoneauth)
+        headers=(("X-Auth-Token", TOKEN), ("Accept", "application/json")),
         location="http://localhost/servers/" + CREATED_ID,
         json_body={"server": {"id": CREATED_ID, "name": "web-1", "owner": TOKEN}},
     ),

@@ -158,14 +158,24 @@ def _redirect_response(err: exc.HTTPException) -> webob.Response:
     return resp
 
 
+_PREFERS_JSON: dict[str, bool] = {}  # Accept header -> answer; clients repeat theirs
+_PREFERS_JSON_MAX = 64
+
+
 def _prefers_json(environ: dict) -> bool:
     accept = environ.get("HTTP_ACCEPT", "")
     if not accept or "json" not in accept:
         return False
+    known = _PREFERS_JSON.get(accept)
+    if known is not None:
+        return known
     offers = webob.acceptparse.create_accept_header(accept).acceptable_offers(
         ("text/plain", "text/html", "application/json")
     )
-    return bool(offers) and offers[0][0] == "application/json"
+    answer = bool(offers) and offers[0][0] == "application/json"
+    if len(_PREFERS_JSON) < _PREFERS_JSON_MAX:
+        _PREFERS_JSON[accept] = answer
+    return answer
 
 
 ErrorFormatter = Callable[[int, str, str, dict], tuple[bytes, str]]

@@ -185,6 +185,7 @@ class Handler:
         "status_line",
         "checks",
         "retype",
+        "accepted",
     )
 
     def __init__(self, func: Callable[..., Any], info: Exposed, renderers: RendererFactory,
@@ -221,6 +222,9 @@ class Handler:
                     self.content_types[ctype] = renderers.resolve("json")
                     self.retype = "application/json"
         self.explicit_content_type = info.explicit_content_type
+        #: Accept header -> the content type chosen for it (None: 406), filled by
+        #: ``App.negotiate``: clients send the same few headers on every request.
+        self.accepted: dict[str, str | None] = {}
         self.single = len(self.content_types) == 1
         self.extra = info.extra
         self.secured = info.extra.get("secured")

@@ -160,6 +160,22 @@ class TestNegotiation:
         browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
         assert app.get("/text", headers={"Accept": browser}).text == "plain"
 
+    def test_accept_answers_are_remembered_per_handler(self, app):
+        """Clients repeat their Accept header: its answer (and a 406) is worked out once,
+        and the memo stays bounded while unknown headers still get WebOb's reading."""
+        for _ in range(2):
+            assert app.get("/both", headers={"Accept": "application/json"}).json["status"] == 200
+            assert app.get("/both", headers={"Accept": "text/html"}).text.startswith("<")
+            app.get("/data", headers={"Accept": "image/png"}, status=406)
+        flood = [f"application/x-{i}, application/json;q=0.5" for i in range(100)]
+        for accept in flood:
+            assert app.get("/both", headers={"Accept": accept}).json["message"] == "ok"
+        app.get("/data", headers={"Accept": "image/gif"}, status=406)
+        assert app.get("/both", headers={"Accept": "application/json"}).json["status"] == 200
+        handler, _ = app.app.static["/both"]
+        assert len(handler.accepted) == 64
+        assert handler.accepted["application/json"] == "application/json"
+
     def test_extension_off(self, client):
         app = client(Root(), guess_content_type_from_ext=False)
         app.get("/data.json", status=404)

@@ -32,7 +32,8 @@ ROUTES = {
     "Rest get_one": wrk.Request("/things/7", fragment='"7"'),
     "create": wrk.Request(
         "/servers", method="POST", body=json.dumps(CREATE_PAYLOAD).encode(),
-        headers=(("Content-Type", "application/json"), ("X-Auth-Token", TOKEN)),
+        headers=(("Content-Type", "application/json"), ("X-Auth-Token", TOKEN),
+                 ("Accept", "application/json")),  # as OpenStack's clients send
         fragment=CREATED_ID,
     ),
 }
