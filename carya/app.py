@@ -28,7 +28,16 @@ import webob
 import webob.exc as exc
 from webob.request import DisconnectionError
 
-from .context import _STATUS_LINES, Request, Response, State, _absolute, _current
+from .context import (
+    _STATUS_LINES,
+    Request,
+    Response,
+    State,
+    _absolute,
+    _current,
+    mixed,
+    query_pairs,
+)
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .expose import HTML
 from .handler import Generic, Handler
@@ -344,9 +353,13 @@ class App:
 
     def params(self, state: State) -> dict:
         """Query, form or JSON-object parameters as one dict (only built when needed)."""
+        environ = state.environ
+        if environ["REQUEST_METHOD"] == "GET":
+            if not self.light_request:
+                return state.request.GET.mixed()
+            pairs = query_pairs(environ.get("QUERY_STRING", ""))  # no request object made
+            return mixed(pairs) if pairs is not None else Request.GET.fget(state).mixed()
         req = state.request
-        if req.method == "GET":
-            return req.GET.mixed()
         if req.content_type in _JSON_TYPES:
             try:
                 body = req.json

@@ -87,7 +87,8 @@ _LIGHT_REQUEST: dict[str, Callable[[State], Any]] = {
     "headers": _light_headers,
     "json": _light_json,
     "json_body": _light_json,
-    "host_url": Request.host_url.fget,  # it reads .environ only, which a state has
+    "host_url": Request.host_url.fget,  # these read .environ only, which a state has
+    "GET": Request.GET.fget,
 }
 
 
