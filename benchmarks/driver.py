@@ -44,11 +44,12 @@ def _start_response(status, headers, exc_info=None):
 
 def make_environ(shape):
     """A minimal but complete PEP 3333 environ for ``shape``, as a server would build."""
+    path, _, query = shape.path.partition("?")
     environ = {
         "REQUEST_METHOD": shape.method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": shape.path,
-        "QUERY_STRING": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
         "SERVER_NAME": "localhost",
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",

@@ -83,6 +83,12 @@ SHAPES = (
         json_body={"id": "7", "token": TOKEN},
     ),
     Shape(
+        "list_query",
+        "GET",
+        "/flavors?limit=10&marker=m1.small",  # a paginated list, as Nova's clients ask
+        json_body={"flavors": [], "limit": "10", "marker": "m1.small"},
+    ),
+    Shape(
         "rest_post",
         "POST",
         "/items",
@@ -127,7 +133,8 @@ SHAPES = (
 )
 
 #: Shapes whose Pecan handler is a RestController method: carya >= 50x Pecan there.
-REST_SHAPES = ("rest_get_one", "header_read", "rest_post", "create", "wsme_get", "wsme_create")
+REST_SHAPES = ("rest_get_one", "header_read", "list_query", "rest_post", "create", "wsme_get",
+               "wsme_create")
 
 
 def created_server(token: str | None, body: dict) -> dict:

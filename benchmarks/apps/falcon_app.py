@@ -35,6 +35,12 @@ class Token:
         resp.media = {"id": token_id, "token": req.get_header("X-Auth-Token")}
 
 
+class Flavors:
+    def on_get(self, req, resp):
+        resp.media = {"flavors": [], "limit": req.get_param("limit"),
+                      "marker": req.get_param("marker")}
+
+
 class Items:
     def on_post(self, req, resp):
         resp.status = falcon.HTTP_201
@@ -72,6 +78,7 @@ def build(n_routes=None):
         app.add_route("/things/{thing_id}", Thing())
         app.add_route("/echo", Echo())
         app.add_route("/tokens/{token_id}", Token())
+        app.add_route("/flavors", Flavors())
         app.add_route("/items", Items())
         app.add_route("/servers", Servers())
         return BuiltApp(app)

@@ -51,6 +51,12 @@ def define_root(fw, books=None):
         def get_one(self, token_id):
             return {"id": token_id, "token": request.headers.get("X-Auth-Token")}
 
+    class FlavorsController(fw.RestController):
+        @expose("json")
+        def get_all(self, **params):  # Designate's idiom (Pecan 404s on limit=None here)
+            return {"flavors": [], "limit": params.get("limit"),
+                    "marker": params.get("marker")}
+
     class ItemsController(fw.RestController):
         @expose("json")
         def post(self):
@@ -69,6 +75,7 @@ def define_root(fw, books=None):
     class RootController:
         things = ThingsController()
         tokens = TokensController()
+        flavors = FlavorsController()
         items = ItemsController()
         servers = ServersController()
 

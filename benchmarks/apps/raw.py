@@ -7,6 +7,7 @@ It does only what the shapes need: a dict lookup for static paths, one
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs
 
 from benchmarks.shapes import CREATED_ID, BuiltApp, created_server, route_name
 
@@ -51,6 +52,14 @@ def _body(environ):
 
 def token(environ, start_response, token_id):
     return _json(start_response, {"id": token_id, "token": environ.get("HTTP_X_AUTH_TOKEN")})
+
+
+def flavors(environ, start_response):
+    """A paginated list: the query parsed by the standard library."""
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    limit, marker = query.get("limit"), query.get("marker")
+    return _json(start_response, {"flavors": [], "limit": limit[-1] if limit else None,
+                                  "marker": marker[-1] if marker else None})
 
 
 def items(environ, start_response):
@@ -102,7 +111,8 @@ def make_dispatcher(static, params):
 def build(n_routes=None):
     """The fixed-shape app, or (with ``n_routes``) one with N static sibling routes."""
     if n_routes is None:
-        static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers}
+        static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers,
+                  "/flavors": flavors}
         params = {"user": user, "things": thing, "tokens": token}
         return BuiltApp(make_dispatcher(static, params))
     routes = []
