@@ -15,7 +15,6 @@ straight from the rendered bytes, without building a WebOb response.
 from __future__ import annotations
 
 import importlib
-import inspect
 import itertools
 import logging
 import mimetypes
@@ -30,6 +29,7 @@ from webob.request import DisconnectionError
 
 from .context import (
     _STATUS_LINES,
+    Arguments,
     Request,
     Response,
     State,
@@ -56,20 +56,6 @@ _OK_LINE = _STATUS_LINES[200]  # the pending status that means "the declared one
 _SIMPLEST = ({"text/html"}, {"text/plain"})
 _MAX_FORWARDS = 10
 _STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
-
-
-class Arguments(inspect.Arguments):
-    """What the handler was called with (``state.arguments``), for hooks.
-
-    Pecan's type, ``inspect.Arguments``: ``args`` (named parameters),
-    ``varargs`` (extra path parts), ``varkw`` (extra keyword parameters).
-    """
-
-    __slots__ = ()
-
-    @property
-    def kwargs(self) -> dict:
-        return self.varkw
 
 
 def _require_utf8(body: bytes) -> None:
@@ -227,11 +213,7 @@ class App:
             for check in handler.checks:
                 check(state, args, kwargs)
             if chain.hooks:
-                n = handler.binder.arity
-                named = args[:n]
-                if not self.use_context_locals:
-                    named = [state.request, state.response, *named]
-                state.arguments = Arguments(named, args[n:], kwargs)
+                state._call = (handler.binder.arity, args, kwargs)  # for state.arguments
             if "carya.routing" in state.environ:
                 state.environ["carya.routing"].update(
                     content_type=ctype, extension=state.extension

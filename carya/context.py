@@ -15,6 +15,7 @@ line and header list, no WebOb parsing or validation on those paths.
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 import re
@@ -462,6 +463,18 @@ class Response(webob.Response):
             self._status = line
 
     @property
+    def status_code(self) -> int:
+        """The status as an int (WebOb's ``status_code``/``status_int``), read off the line."""
+        line = self._status
+        return int(line[:3]) if line[3:4] == " " else int(line.split()[0])
+
+    @status_code.setter
+    def status_code(self, value: int) -> None:
+        webob.Response.status_code.fset(self, value)
+
+    status_int = status_code
+
+    @property
     def location(self) -> str | None:
         for name, value in self._headerlist:
             if name.lower() == "location":
@@ -495,7 +508,8 @@ class Response(webob.Response):
         headers = self._headerlist
         if (len(headers) >= 2 and headers[0][0] == "Content-Type"
                 and headers[1][0] == "Content-Length"
-                and not any(h[0].lower() in _BODY_HEADERS for h in headers[2:])):
+                and (len(headers) == 2
+                     or not any(h[0].lower() in _BODY_HEADERS for h in headers[2:]))):
             # the constructor's two headers, untouched by the handler: replace them
             headers[0] = ("Content-Type", content_type)
             headers[1] = ("Content-Length", length)
@@ -543,6 +557,20 @@ Response._carya_defaults = Response._defaults()
 Response._carya_direct = True
 
 
+class Arguments(inspect.Arguments):
+    """What the handler was called with (``state.arguments``), for hooks.
+
+    Pecan's type, ``inspect.Arguments``: ``args`` (named parameters),
+    ``varargs`` (extra path parts), ``varkw`` (extra keyword parameters).
+    """
+
+    __slots__ = ()
+
+    @property
+    def kwargs(self) -> dict:
+        return self.varkw
+
+
 class State:
     """Everything known about one request; what hooks receive as ``state``.
 
@@ -553,7 +581,9 @@ class State:
     controller_obj: Any = None
     handler: Any = None
     hooks: tuple = ()
-    arguments: Any = None
+    _arguments: Arguments | None = None
+    # (named parameter count, args, kwargs) of the call, for ``arguments`` on demand
+    _call: tuple | None = None
     _request: Request | None = None
     _response: webob.Response | None = None
     _controller: Any = None
@@ -604,6 +634,23 @@ class State:
             resp.status = status
         if location is not None:
             resp.location = location
+
+    @property
+    def arguments(self) -> Arguments | None:
+        """What the handler is called with (Pecan's ``state.arguments``), made when a
+        hook first asks: most hooks never do."""
+        found = self._arguments
+        if found is None and self._call is not None:
+            n, args, kwargs = self._call
+            named = args[:n]
+            if not self.app.use_context_locals:
+                named = [self.request, self.response, *named]
+            found = self._arguments = Arguments(named, args[n:], kwargs)
+        return found
+
+    @arguments.setter
+    def arguments(self, value: Arguments | None) -> None:
+        self._arguments = value
 
     @property
     def controller(self) -> Any:
