@@ -117,6 +117,9 @@ def check(shape, status, headers, body):
         problems.append(f"body {body[:BODY_PREVIEW]!r}, expected {shape.text!r}")
     if shape.location is not None and header(headers, "location") != shape.location:
         problems.append(f"location {header(headers, 'location')!r}, expected {shape.location!r}")
+    for name, value in shape.response_headers:
+        if header(headers, name.lower()) != value:
+            problems.append(f"{name} {header(headers, name.lower())!r}, expected {value!r}")
     if shape.json_body is not None:
         ctype = header(headers, "content-type") or ""
         if not ctype.startswith("application/json"):

@@ -22,6 +22,7 @@ LABELS = {
     "post_echo": "JSON echo      POST /echo",
     "not_found": "404            GET /does/not/exist",
     "header_read": "Rest + header  GET /tokens/7",
+    "hooks": "Rest + 2 hooks GET /hooked/7",
     "list_query": "Rest get_all   GET /flavors?limit&marker",
     "rest_post": "Rest post 201  POST /items",
     "create": "create 201+Loc POST /servers",

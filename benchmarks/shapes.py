@@ -14,6 +14,7 @@ ECHO_PAYLOAD = {"a": 1, "b": [1, 2, 3]}
 TOKEN = "gAAAAABk-token-7f3a"
 CREATE_PAYLOAD = {"name": "web-1", "flavor": "m1.small", "metadata": {"tier": "web"}}
 CREATED_ID = "3f1c9e2a"
+REQUEST_ID = "req-5d1e0c2b"
 BOOK_PAYLOAD = {"id": "9", "title": "Dune", "year": 1965}
 LOOKUP_SIZES = (10, 100, 1000)
 FRAMEWORKS = ("raw", "falcon", "pecan", "carya")
@@ -38,6 +39,7 @@ class Shape:
     json_body: Any = None
     headers: tuple[tuple[str, str], ...] = ()
     location: str | None = None
+    response_headers: tuple[tuple[str, str], ...] = ()  # each must be in the answer
     only: tuple[str, ...] | None = None
     group: str = "core"
     extra_environ: tuple[tuple[str, Any], ...] = ()
@@ -81,6 +83,14 @@ SHAPES = (
         "/tokens/7",
         headers=(("X-Auth-Token", TOKEN),),
         json_body={"id": "7", "token": TOKEN},
+    ),
+    Shape(
+        "hooks",
+        "GET",
+        "/hooked/7",  # a context hook (before) and a request-id hook (after), per controller
+        headers=(("X-Auth-Token", TOKEN),),
+        json_body={"id": "7", "token": TOKEN},
+        response_headers=(("X-OpenStack-Request-Id", REQUEST_ID),),
     ),
     Shape(
         "list_query",
@@ -133,8 +143,8 @@ SHAPES = (
 )
 
 #: Shapes whose Pecan handler is a RestController method: carya >= 50x Pecan there.
-REST_SHAPES = ("rest_get_one", "header_read", "list_query", "rest_post", "create", "wsme_get",
-               "wsme_create")
+REST_SHAPES = ("rest_get_one", "header_read", "hooks", "list_query", "rest_post", "create",
+               "wsme_get", "wsme_create")
 
 
 def created_server(token: str | None, body: dict) -> dict:

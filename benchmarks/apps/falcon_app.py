@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import falcon
 
-from benchmarks.shapes import CREATED_ID, BuiltApp, created_server, route_name
+from benchmarks.shapes import CREATED_ID, REQUEST_ID, BuiltApp, created_server, route_name
 
 
 class Hello:
@@ -33,6 +33,22 @@ class Echo:
 class Token:
     def on_get(self, req, resp, token_id):
         resp.media = {"id": token_id, "token": req.get_header("X-Auth-Token")}
+
+
+def _context(req, resp, resource, params):
+    """The context hook's work, as a Falcon ``before`` hook."""
+    req.context.token = req.get_header("X-Auth-Token")
+
+
+def _request_id(req, resp, resource):
+    resp.set_header("X-OpenStack-Request-Id", REQUEST_ID)
+
+
+class Hooked:
+    @falcon.before(_context)
+    @falcon.after(_request_id)
+    def on_get(self, req, resp, thing_id):
+        resp.media = {"id": thing_id, "token": req.context.token}
 
 
 class Flavors:
@@ -78,6 +94,7 @@ def build(n_routes=None):
         app.add_route("/things/{thing_id}", Thing())
         app.add_route("/echo", Echo())
         app.add_route("/tokens/{token_id}", Token())
+        app.add_route("/hooked/{thing_id}", Hooked())
         app.add_route("/flavors", Flavors())
         app.add_route("/items", Items())
         app.add_route("/servers", Servers())

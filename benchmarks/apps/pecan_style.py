@@ -15,7 +15,14 @@ from __future__ import annotations
 import importlib
 from types import SimpleNamespace
 
-from benchmarks.shapes import BOOK_PAYLOAD, CREATED_ID, BuiltApp, created_server, route_name
+from benchmarks.shapes import (
+    BOOK_PAYLOAD,
+    CREATED_ID,
+    REQUEST_ID,
+    BuiltApp,
+    created_server,
+    route_name,
+)
 
 WSME_SHAPES = ("wsme_get", "wsme_create")
 
@@ -23,17 +30,21 @@ WSME_SHAPES = ("wsme_get", "wsme_create")
 def load(framework):
     """The names a Pecan user imports, taken from ``framework``.
 
-    Equivalent to ``from <framework> import expose, make_app, request, response``
-    and ``from <framework>.rest import RestController``.
+    Equivalent to ``from <framework> import expose, make_app, request, response``,
+    ``from <framework>.rest import RestController`` and ``from <framework>.hooks
+    import PecanHook, HookController``.
     """
     module = importlib.import_module(framework)
     rest = importlib.import_module(framework + ".rest")
+    hooks = importlib.import_module(framework + ".hooks")
     return SimpleNamespace(
         expose=module.expose,
         make_app=module.make_app,
         request=module.request,
         response=module.response,
         RestController=rest.RestController,
+        PecanHook=hooks.PecanHook,
+        HookController=hooks.HookController,
     )
 
 
@@ -50,6 +61,23 @@ def define_root(fw, books=None):
         @expose("json")
         def get_one(self, token_id):
             return {"id": token_id, "token": request.headers.get("X-Auth-Token")}
+
+    class ContextHook(fw.PecanHook):
+        """What services' context hooks do: the caller's identity on request.context."""
+
+        def before(self, state):
+            state.request.context["token"] = state.request.headers.get("X-Auth-Token")
+
+    class RequestIdHook(fw.PecanHook):
+        def after(self, state):
+            state.response.headers["X-OpenStack-Request-Id"] = REQUEST_ID
+
+    class HookedController(fw.RestController, fw.HookController):
+        __hooks__ = [ContextHook(), RequestIdHook()]
+
+        @expose("json")
+        def get_one(self, thing_id):
+            return {"id": thing_id, "token": request.context["token"]}
 
     class FlavorsController(fw.RestController):
         @expose("json")
@@ -75,6 +103,7 @@ def define_root(fw, books=None):
     class RootController:
         things = ThingsController()
         tokens = TokensController()
+        hooked = HookedController()
         flavors = FlavorsController()
         items = ItemsController()
         servers = ServersController()

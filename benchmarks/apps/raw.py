@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qs
 
-from benchmarks.shapes import CREATED_ID, BuiltApp, created_server, route_name
+from benchmarks.shapes import CREATED_ID, REQUEST_ID, BuiltApp, created_server, route_name
 
 TEXT = "text/plain; charset=utf-8"
 JSON = "application/json"
@@ -60,6 +60,15 @@ def flavors(environ, start_response):
     limit, marker = query.get("limit"), query.get("marker")
     return _json(start_response, {"flavors": [], "limit": limit[-1] if limit else None,
                                   "marker": marker[-1] if marker else None})
+
+
+def hooked(environ, start_response, thing_id):
+    """The hooks shape's work inline: the token into a context, a request-id header."""
+    context = {"token": environ.get("HTTP_X_AUTH_TOKEN")}
+    data = json.dumps({"id": thing_id, "token": context["token"]}).encode()
+    start_response("200 OK", [("Content-Type", JSON), ("Content-Length", str(len(data))),
+                              ("X-OpenStack-Request-Id", REQUEST_ID)])
+    return [data]
 
 
 def items(environ, start_response):
@@ -113,7 +122,7 @@ def build(n_routes=None):
     if n_routes is None:
         static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers,
                   "/flavors": flavors}
-        params = {"user": user, "things": thing, "tokens": token}
+        params = {"user": user, "things": thing, "tokens": token, "hooked": hooked}
         return BuiltApp(make_dispatcher(static, params))
     routes = []
     static = {}
