@@ -28,7 +28,7 @@ from typing import Any
 
 import webob
 import webob.exc
-from webob.headers import EnvironHeaders
+from webob.headers import EnvironHeaders, ResponseHeaders
 from webob.multidict import GetDict
 from webob.request import DisconnectionError
 from webob.util import status_generic_reasons, status_reasons
@@ -410,6 +410,23 @@ def _absolute(location: str) -> bool:
             and "\r" not in location and "\n" not in location)
 
 
+_new_view = object.__new__  # a MultiDict view without MultiDict.__init__'s argument checks
+
+
+class _ResponseHeaders(ResponseHeaders):
+    """WebOb's response header view; setting a header absent so far (the usual case,
+    ``X-OpenStack-Request-Id`` from a hook) appends without rebuilding the list."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        norm = key.lower()
+        items = self._items
+        for name, _ in items:
+            if name.lower() == norm:
+                items[:] = [item for item in items if item[0].lower() != norm]
+                break
+        items.append((key, value))
+
+
 class Response(webob.Response):
     """WebOb's response (a subclass: applications can tell carya's apart).
 
@@ -461,6 +478,19 @@ class Response(webob.Response):
             webob.Response.status.fset(self, value)
         else:
             self._status = line
+
+    @property
+    def headers(self) -> ResponseHeaders:
+        """The header list as WebOb's ``ResponseHeaders`` view (made once per response)."""
+        found = self._headers
+        if found is None:
+            found = self._headers = _new_view(_ResponseHeaders)
+            found._items = self._headerlist
+        return found
+
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        webob.Response.headers.fset(self, value)
 
     @property
     def status_code(self) -> int:
