@@ -115,6 +115,38 @@ def test_abort_unknown_status():
         abort(299)
 
 
+
+def _raised(code, *args, **kw):
+    with pytest.raises(webob.exc.HTTPException) as caught:
+        abort(code, *args, **kw)
+    return caught.value
+
+
+@pytest.mark.parametrize("code", sorted(c for c in webob.exc.status_map if c >= 300))
+def test_abort_makes_webobs_exception(code):
+    """abort() copies the state webob.exc's constructor leaves (made once per class):
+    the same class, fields, args and WSGI answer as ``cls(detail=..., comment=...)``."""
+    cls = webob.exc.status_map[code]
+    for _ in range(2):  # the second one from the remembered state
+        ours = _raised(code, "Server 7 could not be found.", comment="c")
+        theirs = cls(detail="Server 7 could not be found.", comment="c")
+        assert type(ours) is cls
+        assert vars(ours) == vars(theirs) and ours.args == theirs.args
+        env = webob.Request.blank("/", headers={"Accept": "application/json"}).environ
+        mine, other = (webob.Request(dict(env)).get_response(e) for e in (ours, theirs))
+        assert (mine.status, mine.headerlist, mine.body) == (other.status, other.headerlist,
+                                                             other.body)
+    first, second = _raised(code, "a"), _raised(code, "b")
+    first.headers["X-Mine"] = "1"  # each error has its own header list
+    assert "X-Mine" not in second.headers and second.detail == "b"
+
+
+def test_abort_with_headers_or_options_uses_webobs_constructor():
+    error = _raised(429, "slow down", headers={"Retry-After": "30"})
+    assert error.headers["Retry-After"] == "30"
+    moved = _raised(301, location="/elsewhere")
+    assert moved.location.endswith("/elsewhere")
+
 def test_webob_exception_becomes_response(app):
     app.get("/raises_webob", status=410)
 
