@@ -23,6 +23,7 @@ LABELS = {
     "not_found": "404            GET /does/not/exist",
     "header_read": "Rest + header  GET /tokens/7",
     "hooks": "Rest + 2 hooks GET /hooked/7",
+    "abort_404": "Rest abort 404 GET /gone/7",
     "list_query": "Rest get_all   GET /flavors?limit&marker",
     "rest_post": "Rest post 201  POST /items",
     "create": "create 201+Loc POST /servers",

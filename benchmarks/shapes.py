@@ -93,6 +93,13 @@ SHAPES = (
         response_headers=(("X-OpenStack-Request-Id", REQUEST_ID),),
     ),
     Shape(
+        "abort_404",
+        "GET",
+        "/gone/7",  # a deleted server: clients poll until they see this
+        status=404,
+        headers=(("Accept", "application/json"),),
+    ),
+    Shape(
         "list_query",
         "GET",
         "/flavors?limit=10&marker=m1.small",  # a paginated list, as Nova's clients ask
@@ -143,8 +150,8 @@ SHAPES = (
 )
 
 #: Shapes whose Pecan handler is a RestController method: carya >= 50x Pecan there.
-REST_SHAPES = ("rest_get_one", "header_read", "hooks", "list_query", "rest_post", "create",
-               "wsme_get", "wsme_create")
+REST_SHAPES = ("rest_get_one", "header_read", "hooks", "abort_404", "list_query", "rest_post",
+               "create", "wsme_get", "wsme_create")
 
 
 def created_server(token: str | None, body: dict) -> dict:

@@ -51,6 +51,11 @@ class Hooked:
         resp.media = {"id": thing_id, "token": req.context.token}
 
 
+class Gone:
+    def on_get(self, req, resp, server_id):
+        raise falcon.HTTPNotFound(description=f"Server {server_id} could not be found.")
+
+
 class Flavors:
     def on_get(self, req, resp):
         resp.media = {"flavors": [], "limit": req.get_param("limit"),
@@ -95,6 +100,7 @@ def build(n_routes=None):
         app.add_route("/echo", Echo())
         app.add_route("/tokens/{token_id}", Token())
         app.add_route("/hooked/{thing_id}", Hooked())
+        app.add_route("/gone/{server_id}", Gone())
         app.add_route("/flavors", Flavors())
         app.add_route("/items", Items())
         app.add_route("/servers", Servers())

@@ -30,7 +30,7 @@ WSME_SHAPES = ("wsme_get", "wsme_create")
 def load(framework):
     """The names a Pecan user imports, taken from ``framework``.
 
-    Equivalent to ``from <framework> import expose, make_app, request, response``,
+    Equivalent to ``from <framework> import expose, make_app, abort, request, response``,
     ``from <framework>.rest import RestController`` and ``from <framework>.hooks
     import PecanHook, HookController``.
     """
@@ -40,6 +40,7 @@ def load(framework):
     return SimpleNamespace(
         expose=module.expose,
         make_app=module.make_app,
+        abort=module.abort,
         request=module.request,
         response=module.response,
         RestController=rest.RestController,
@@ -79,6 +80,11 @@ def define_root(fw, books=None):
         def get_one(self, thing_id):
             return {"id": thing_id, "token": request.context["token"]}
 
+    class GoneController(fw.RestController):
+        @expose("json")
+        def get_one(self, server_id):
+            fw.abort(404, f"Server {server_id} could not be found.")
+
     class FlavorsController(fw.RestController):
         @expose("json")
         def get_all(self, **params):  # Designate's idiom (Pecan 404s on limit=None here)
@@ -104,6 +110,7 @@ def define_root(fw, books=None):
         things = ThingsController()
         tokens = TokensController()
         hooked = HookedController()
+        gone = GoneController()
         flavors = FlavorsController()
         items = ItemsController()
         servers = ServersController()

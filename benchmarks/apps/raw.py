@@ -71,6 +71,13 @@ def hooked(environ, start_response, thing_id):
     return [data]
 
 
+def gone(environ, start_response, server_id):
+    """A 404 with a JSON fault, as an API answers for a deleted resource."""
+    fault = {"code": 404, "title": "Not Found",
+             "description": f"Server {server_id} could not be found."}
+    return _json(start_response, fault, "404 Not Found")
+
+
 def items(environ, start_response):
     return _json(start_response, _body(environ), "201 Created")
 
@@ -122,7 +129,8 @@ def build(n_routes=None):
     if n_routes is None:
         static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers,
                   "/flavors": flavors}
-        params = {"user": user, "things": thing, "tokens": token, "hooked": hooked}
+        params = {"user": user, "things": thing, "tokens": token, "hooked": hooked,
+                  "gone": gone}
         return BuiltApp(make_dispatcher(static, params))
     routes = []
     static = {}
