@@ -24,6 +24,7 @@ LABELS = {
     "header_read": "Rest + header  GET /tokens/7",
     "hooks": "Rest + 2 hooks GET /hooked/7",
     "abort_404": "Rest abort 404 GET /gone/7",
+    "rest_delete": "Rest delete 204 DELETE /volumes/7",
     "list_query": "Rest get_all   GET /flavors?limit&marker",
     "rest_post": "Rest post 201  POST /items",
     "create": "create 201+Loc POST /servers",

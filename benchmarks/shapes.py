@@ -99,6 +99,7 @@ SHAPES = (
         status=404,
         headers=(("Accept", "application/json"),),
     ),
+    Shape("rest_delete", "DELETE", "/volumes/7", status=204),
     Shape(
         "list_query",
         "GET",
@@ -150,8 +151,8 @@ SHAPES = (
 )
 
 #: Shapes whose Pecan handler is a RestController method: carya >= 50x Pecan there.
-REST_SHAPES = ("rest_get_one", "header_read", "hooks", "abort_404", "list_query", "rest_post",
-               "create", "wsme_get", "wsme_create")
+REST_SHAPES = ("rest_get_one", "header_read", "hooks", "abort_404", "rest_delete", "list_query",
+               "rest_post", "create", "wsme_get", "wsme_create")
 
 
 def created_server(token: str | None, body: dict) -> dict:

@@ -398,7 +398,7 @@ class App:
         state.content_type = ctype or HTML
         if state._response is not None or (state.pending is not None and not body):
             # a status/Location kept on the state goes out through emit() only with a
-            # body (carya.proxies keeps no status that has none, or has an error page)
+            # body (and carya.proxies keeps no status that has an error page)
             self.materialize(state, body)
             return None
         return body
@@ -436,9 +436,13 @@ class App:
             line = resp._status
             if line[:4] == "200 " and handler is not None and handler.status != 200:
                 line = resp._status = handler.status_line
-            if line[:3] not in ("204", "304"):
-                resp._carya_render(body, self.rendered_type(state.content_type))
-                return
+            resp._carya_render(body, self.rendered_type(state.content_type))
+            if line[:3] in ("204", "304"):
+                # a body on a 204/304 (a JSON handler's None renders as null): WebOb's
+                # setters below keep its length and drop the content type
+                resp._headerlist[:] = [h for h in resp._headerlist
+                                       if h[0].lower() != "content-type"]
+            return
         status = handler.status if handler is not None else 200
         if status != 200 and resp.status_int == 200:
             resp.status = status  # the handler's declared success status
@@ -494,9 +498,12 @@ class App:
         status, location = state.pending
         if status is None or status is _OK_LINE:
             status = state.handler.status_line  # the declared success status, as materialize
-        ctype = state.content_type
-        headers = [("Content-Type", self._rendered_types.get(ctype) or self.rendered_type(ctype)),
-                   ("Content-Length", str(len(body)))]
+        if status[:3] in ("204", "304"):  # a body anyway (JSON null): its length, no type
+            headers = [("Content-Length", str(len(body)))]
+        else:
+            ctype = state.content_type
+            headers = [("Content-Type", self._rendered_types.get(ctype)
+                        or self.rendered_type(ctype)), ("Content-Length", str(len(body)))]
         environ = state.environ
         if location is not None:
             if not _absolute(location):

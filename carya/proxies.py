@@ -156,16 +156,14 @@ class _ResponseProxy(_Proxy):
 
 
 _PENDING_SLOTS = {"status": 0, "location": 1}  # State.pending's [status line, Location]
-#: Status lines the fast path sends as they are: no 204/304 (a response without a body)
-_SENDABLE_LINES = {code: line for code, line in _STATUS_LINES.items() if code not in (204, 304)}
 
 
 def _keep(st: State, name: str, value: Any) -> bool:
     """Keep ``status``/``location`` on the state for the fast path; False: a real
-    response must be made (a status without a body, one with an error page, a
-    status that is not an int, a location that is not a str)."""
+    response must be made (a status with an error page, a status that is not a
+    known int, a location that is not a str)."""
     if name == "status":
-        kept = _SENDABLE_LINES.get(value) if type(value) is int else None
+        kept = _STATUS_LINES.get(value) if type(value) is int else None
         if kept is None or (st.app.errors and value in st.app.errors):
             return False
         slot = 0

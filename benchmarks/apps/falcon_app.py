@@ -56,6 +56,11 @@ class Gone:
         raise falcon.HTTPNotFound(description=f"Server {server_id} could not be found.")
 
 
+class Volume:
+    def on_delete(self, req, resp, volume_id):
+        resp.status = falcon.HTTP_204
+
+
 class Flavors:
     def on_get(self, req, resp):
         resp.media = {"flavors": [], "limit": req.get_param("limit"),
@@ -101,6 +106,7 @@ def build(n_routes=None):
         app.add_route("/tokens/{token_id}", Token())
         app.add_route("/hooked/{thing_id}", Hooked())
         app.add_route("/gone/{server_id}", Gone())
+        app.add_route("/volumes/{volume_id}", Volume())
         app.add_route("/flavors", Flavors())
         app.add_route("/items", Items())
         app.add_route("/servers", Servers())

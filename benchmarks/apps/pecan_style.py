@@ -85,6 +85,11 @@ def define_root(fw, books=None):
         def get_one(self, server_id):
             fw.abort(404, f"Server {server_id} could not be found.")
 
+    class VolumesController(fw.RestController):
+        @expose("json")
+        def delete(self, volume_id):
+            response.status = 204
+
     class FlavorsController(fw.RestController):
         @expose("json")
         def get_all(self, **params):  # Designate's idiom (Pecan 404s on limit=None here)
@@ -111,6 +116,7 @@ def define_root(fw, books=None):
         tokens = TokensController()
         hooked = HookedController()
         gone = GoneController()
+        volumes = VolumesController()
         flavors = FlavorsController()
         items = ItemsController()
         servers = ServersController()

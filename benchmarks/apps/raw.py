@@ -78,6 +78,13 @@ def gone(environ, start_response, server_id):
     return _json(start_response, fault, "404 Not Found")
 
 
+def volume(environ, start_response, volume_id):
+    if environ["REQUEST_METHOD"] != "DELETE":
+        return _reply(start_response, "405 Method Not Allowed", TEXT, b"Method Not Allowed")
+    start_response("204 No Content", [])
+    return []
+
+
 def items(environ, start_response):
     return _json(start_response, _body(environ), "201 Created")
 
@@ -130,7 +137,7 @@ def build(n_routes=None):
         static = {"/hello": hello, "/echo": echo, "/items": items, "/servers": servers,
                   "/flavors": flavors}
         params = {"user": user, "things": thing, "tokens": token, "hooked": hooked,
-                  "gone": gone}
+                  "gone": gone, "volumes": volume}
         return BuiltApp(make_dispatcher(static, params))
     routes = []
     static = {}

@@ -20,7 +20,7 @@ from ..expose import is_exposed
 from ..handler import Generic, Handler, Target
 from ..hooks import HookChain
 from ..secure import handler_unlocked, instance_check, run_check
-from .rest import collection_targets, member_target, plain_verb, route_rest
+from .rest import MEMBER_METHODS, collection_targets, member_target, plain_verb, route_rest
 from .spec import ControllerSpec, SpecCache, is_controller_object
 
 __all__ = ["Node", "Router", "Walk", "NonCanonical"]
@@ -88,17 +88,19 @@ class Router:
         self._compile(self.root, "", fallbacks=False)
         # RestController path -> {method: (target, node, [])} for GET/POST on the path itself
         self.collections: dict[str, dict[str, tuple]] = {}
-        # RestController path -> ((get_one, node, []), segments that take the walk) for
-        # ``GET <path>/<id>``
-        self.members: dict[str, tuple[tuple, frozenset[str]]] = {}
+        # method -> RestController path -> ((get_one/put/delete, node, []), segments that
+        # take the walk) for ``GET``/``PUT``/``DELETE <path>/<id>``
+        self.members: dict[str, dict[str, tuple[tuple, frozenset[str]]]] = {}
         for path, node in self.mounts.items():
             targets = collection_targets(node)
             if targets:
                 self.collections[path] = targets
-            member = member_target(node)
-            if member is not None:
-                found, walked = member
-                self.members[path] = (found, walked | self._special_children(path))
+            for method in MEMBER_METHODS:
+                member = member_target(node, method)
+                if member is not None:
+                    found, walked = member
+                    self.members.setdefault(method, {})[path] = (
+                        found, walked | self._special_children(path))
 
     def _special_children(self, path: str) -> frozenset[str]:
         """The segments ``seg`` for which ``<path>/<seg>`` is itself a mount or needs a
@@ -167,10 +169,12 @@ class Router:
             found = collection.get(method)
             if found is not None and plain_verb(state.environ, method):
                 return found[0], found[1], []
-        elif method == "GET" and self.members:
-            found = self.member(state, path)
-            if found is not None:
-                return found
+        else:
+            members = self.members.get(method)
+            if members is not None:
+                found = self.member(state, path, method, members)
+                if found is not None:
+                    return found
         w = Walk(state, method)
         try:
             nc = self.noncanonical.get(path)
@@ -189,14 +193,17 @@ class Router:
             remainder = w.routing_args + remainder
         return target, node, remainder
 
-    def member(self, state: Any, path: str) -> tuple[Target, Node, list[str]] | None:
-        """``GET /things/7`` from the table (rest.member_target), or None: take the walk."""
+    @staticmethod
+    def member(state: Any, path: str, method: str, members: dict
+               ) -> tuple[Target, Node, list[str]] | None:
+        """``GET /things/7`` (or PUT, DELETE) from the table (rest.member_target), or
+        None: take the walk."""
         cut = path.rfind("/")
-        entry = self.members.get(path[:cut])
+        entry = members.get(path[:cut])
         if entry is None:
             return None
         seg = path[cut + 1:]
-        if not seg or seg in entry[1] or not plain_verb(state.environ, "GET"):
+        if not seg or seg in entry[1] or not plain_verb(state.environ, method):
             return None
         target, node, _ = entry[0]
         return target, node, [seg]

@@ -76,30 +76,40 @@ def collection_targets(node: Node) -> dict[str, Found]:
     return out
 
 
-def member_target(node: Node) -> tuple[Found, frozenset[str]] | None:
-    """What ``GET <controller path>/<id>`` reaches, decided at build time, and the
-    segments that must still take the walk.
+#: method -> (its verb, the methods answering ``<method> <controller path>/<id>``)
+MEMBER_METHODS = {
+    "GET": ("get", ("get_one", "get")),
+    "PUT": ("put", ("put",)),
+    "DELETE": ("delete", ("post_delete", "delete")),
+}
+
+
+def member_target(node: Node, method: str = "GET") -> tuple[Found, frozenset[str]] | None:
+    """What ``<method> <controller path>/<id>`` reaches (GET, PUT or DELETE), decided at
+    build time, and the segments that must still take the walk.
 
     With one segment after the controller's path, :func:`route_rest` reaches a
-    sub-controller, a custom action or a form page (``new``/``edit``/``delete``)
-    of that name, else ``get_one`` (or ``get``) with the segment as its id. For a
-    controller without ``_handle_get``, ``_route`` or a guard whose children are
-    known at build time, and a ``get_one`` that takes exactly that one id, the
-    answer is that ``get_one`` for every segment except those names.
+    sub-controller or a custom action of that name (for GET, also a form page:
+    ``new``/``edit``/``delete``), else the verb's method (``get_one``, ``put``,
+    ``delete``...) with the segment as its id. For a controller without
+    ``_handle_<verb>``, ``_route`` or a guard whose children are known at build
+    time, and a method that takes exactly that one id, the answer is that method
+    for every segment except those names.
     """
     spec = node.spec
     rest = spec.rest
+    verb, names = MEMBER_METHODS[method]
     if (rest is None or spec.route is not None or node.guard is not None
-            or node.children is None or "get" in rest.user_handlers):
+            or node.children is None or verb in rest.user_handlers):
         return None
-    target = _find(node, "get_one", "get")
+    target = _find(node, *names)
     if not isinstance(target, Handler):
         return None
     binder = target.binder
     if binder.required > 1 or not (binder.arity >= 1 or binder.varargs):
         return None
     walked = set(node.children) | set(rest.custom_actions)
-    if rest.form_pages:
+    if rest.form_pages and method == "GET":
         walked.update(_FORM_PAGES)
     return (target, node, []), frozenset(walked)
 
