@@ -150,5 +150,8 @@ _dumps = prebuilt_dumps(jsonify, ensure_ascii=False)
 
 
 def encode(obj: Any) -> str:
-    """Encode ``obj`` as JSON text (Pecan's separators), applying the registered rules."""
-    return _dumps(obj)
+    """Encode ``obj`` as JSON text (Pecan's separators), applying the registered rules.
+
+    ``None`` (a handler that sets a status and returns nothing) is ``null`` at once.
+    """
+    return "null" if obj is None else _dumps(obj)
