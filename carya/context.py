@@ -28,7 +28,8 @@ from typing import Any
 
 import webob
 import webob.exc
-from webob.headers import EnvironHeaders, ResponseHeaders
+import webob.headers
+from webob.headers import EnvironHeaders
 from webob.multidict import GetDict
 from webob.request import DisconnectionError
 from webob.util import status_generic_reasons, status_reasons
@@ -413,9 +414,10 @@ def _absolute(location: str) -> bool:
 _new_view = object.__new__  # a MultiDict view without MultiDict.__init__'s argument checks
 
 
-class _ResponseHeaders(ResponseHeaders):
-    """WebOb's response header view; setting a header absent so far (the usual case,
-    ``X-OpenStack-Request-Id`` from a hook) appends without rebuilding the list."""
+class ResponseHeaders(webob.headers.ResponseHeaders):
+    """WebOb's response header view (same name, same repr); setting a header absent so
+    far (the usual case, ``X-OpenStack-Request-Id`` from a hook) appends without
+    rebuilding the list."""
 
     def __setitem__(self, key: str, value: str) -> None:
         norm = key.lower()
@@ -484,7 +486,7 @@ class Response(webob.Response):
         """The header list as WebOb's ``ResponseHeaders`` view (made once per response)."""
         found = self._headers
         if found is None:
-            found = self._headers = _new_view(_ResponseHeaders)
+            found = self._headers = _new_view(ResponseHeaders)
             found._items = self._headerlist
         return found
 
