@@ -396,9 +396,10 @@ class App:
                 "(e.g. @expose('json')) or return str, bytes or a Response"
             )
         state.content_type = ctype or HTML
-        if state._response is not None or (state.pending is not None and not body):
-            # a status/Location kept on the state goes out through emit() only with a
-            # body (and carya.proxies keeps no status that has an error page)
+        if state._response is not None or (state.pending is not None and not body
+                                           and not _bodyless(state.pending[0])):
+            # a status/Location kept on the state goes out through emit() with a body,
+            # or as a 204/304 (carya.proxies keeps no status that has an error page)
             self.materialize(state, body)
             return None
         return body
@@ -470,6 +471,8 @@ class App:
 
     def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
         """Send a fast-path response: status, two headers, the body."""
+        if state.pending is not None:
+            return self.emit_pending(state, body, start_response)
         handler = state.handler
         if not body:
             if handler.status == 200:
@@ -478,8 +481,6 @@ class App:
                 start_response(handler.status_line, [("Content-Length", "0")])
             return []
         ctype = state.content_type
-        if state.pending is not None:
-            return self.emit_pending(state, body, start_response)
         header = self._ctype_headers.get(ctype)
         if header is None:
             header = self._ctype_headers[ctype] = _content_type_header(ctype)
@@ -498,7 +499,7 @@ class App:
         status, location = state.pending
         if status is None or status is _OK_LINE:
             status = state.handler.status_line  # the declared success status, as materialize
-        if status[:3] in ("204", "304"):  # a body anyway (JSON null): its length, no type
+        if _bodyless(status):  # no type; the length of any body anyway (JSON null)
             headers = [("Content-Length", str(len(body)))]
         else:
             ctype = state.content_type
@@ -576,6 +577,11 @@ class App:
             if name.lower() in ("allow", "www-authenticate", "location"):
                 page.headers[name] = value
         return page
+
+
+def _bodyless(status: str | None) -> bool:
+    """A 204 or 304 status line: WebOb's setters leave no Content-Type on it."""
+    return status is not None and status[:3] in ("204", "304")
 
 
 _ACCEPT_MEMO_MAX = 64  # Accept headers remembered per handler

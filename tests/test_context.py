@@ -589,6 +589,16 @@ for _code, _why in ((202, "a plain status"), (200, "200 on a handler declared 20
                     (204, "no content, yet a body"), (304, "not modified, yet a body"),
                     (404, "a status with an error page")):
     Light._cases[f"status_{_code}"] = _status_case(_code, {"why": _why})
+for _code in (204, 304, 201, 200):  # and with nothing to send (None, or "" on /text)
+    Light._cases[f"status_{_code}_none"] = _status_case(_code, None)
+    Light._cases[f"status_{_code}_empty"] = _status_case(_code, "")
+
+
+@_case
+def deleted_with_location():
+    response.status = 204
+    response.location = "/servers/1"
+    return None
 
 
 @_case
@@ -649,6 +659,11 @@ class LightRoot:
         return Light._cases[request.GET.get("case", "")]()
 
     @expose()
+    def text(self):
+        """The same cases in a text handler (an empty result is no body at all)."""
+        return Light._cases[request.GET.get("case", "")]()
+
+    @expose()
     def notfound(self):
         return "the error page"
 
@@ -675,7 +690,7 @@ def _answer(app, method, path, body=None, **headers):
 def test_light_path_answers_as_the_objects_do(case, hooks):
     light, heavy = _both(hooks)
     for method in ("GET", "HEAD"):
-        for path in (f"/servers?case={case}", f"/created?case={case}"):
+        for path in (f"/servers?case={case}", f"/created?case={case}", f"/text?case={case}"):
             assert _answer(light, method, path) == _answer(heavy, method, path)
 
 

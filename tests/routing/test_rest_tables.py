@@ -1,6 +1,6 @@
 """RestController routes precomputed when the app is built (carya/routing/rest.py:
-``collection_targets``, ``member_target`` for GET, PUT and DELETE): each must answer as the full walk does, and
-as real Pecan does."""
+``collection_targets``, ``member_target`` for GET, PUT and DELETE): each must answer as
+the full walk does, and as real Pecan does."""
 
 from __future__ import annotations
 
