@@ -8,8 +8,8 @@ per cache line, before every request; only the request is timed), raw WSGI,
 Falcon and carya taking turns loop by loop, best loop kept.
 
 Why it exists: under ``python -m benchmarks.http`` (servers pinned to one core)
-carya's get_one costs the server about 6 µs more than raw WSGI per request, where
-the hot in-process loop says 1.5 µs; the cold figure is the in-process predictor of
+carya's get_one costs the server about 4 µs more than raw WSGI per request, where
+the hot in-process loop says 1.6 µs; the cold figure is the in-process predictor of
 that gap, and what a change to the request path has to shrink to move carya/raw
 over HTTP. A diagnostic, not a target.
 """
