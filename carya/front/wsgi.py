@@ -21,6 +21,7 @@ log = logging.getLogger("carya.server")
 
 KEEP, CLOSE, DRAIN = "keep", "close", "drain"
 _NO_BODY = {204, 304}
+_FRAMING = ("content-length", "transfer-encoding")
 _date = [0, ""]
 
 
@@ -207,6 +208,8 @@ class _Response:
             if "\n" in name or "\r" in name or "\n" in value or "\r" in value:
                 raise ValueError(f"header {name!r} contains a line break")
             lower = name.lower()
+            if lower in _FRAMING and (code == 204 or code < 200):
+                continue  # RFC 9110 8.6/6.1: no Content-Length or Transfer-Encoding here
             if lower == "content-length":
                 self.length = value
             elif lower == "date":

@@ -20,7 +20,8 @@ RAISES = {"exit3": lambda: SystemExit(3), "exit4": lambda: SystemExit(4),
 
 def probe(environ, start_response):
     """``/pid``: the answering process; ``/slow?s=1.5``: sleep, then say so;
-    ``/upload``: read the body and report its size; ``/raise?e=exit3``: raise."""
+    ``/upload``: read the body and report its size; ``/raise?e=exit3``: raise;
+    ``/nocontent``: a 204 that still declares and returns a body."""
     path = environ["PATH_INFO"]
     if path == "/raise":
         raise RAISES[environ["QUERY_STRING"].partition("=")[2]]()
@@ -34,6 +35,9 @@ def probe(environ, start_response):
     if path == "/upload":
         size = len(environ["wsgi.input"].read())
         return _reply(start_response, f"read {size}".encode())
+    if path == "/nocontent":  # what a Pecan JSON handler answering 204 sends: "null"
+        start_response("204 No Content", [("Content-Length", "4")])
+        return [b"null"]
     return _reply(start_response, b"ok")
 
 

@@ -121,6 +121,17 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(front):
     assert STATUS_LINE.findall(data) == [b"HTTP/1.1 200 "] * 3 and b"read 3" in data and closed
 
 
+def test_a_204_goes_out_without_body_or_length_and_keeps_the_connection(front):
+    """An app (Pecan's JSON null) may give a 204 a body and its length: the wire gets
+    neither (RFC 9110), and the next request on the connection is answered."""
+    raw = (b"GET /nocontent HTTP/1.1\r\n" + HOST + b"\r\n"
+           + b"GET /pid HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
+    status, data, closed = exchange(front.port, raw)
+    first, _, rest = data.partition(b"\r\n\r\n")
+    assert status == 204 and b"content-length" not in first.lower()
+    assert rest.startswith(b"HTTP/1.1 200 ") and closed
+
+
 def test_expect_100_continue_is_answered_before_the_body(front):
     with socket.create_connection(("127.0.0.1", front.port), timeout=5) as sock:
         sock.sendall(POST + b"Content-Length: 4\r\nExpect: 100-continue\r\n\r\n")
