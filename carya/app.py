@@ -438,7 +438,7 @@ class App:
             if line[:4] == "200 " and handler is not None and handler.status != 200:
                 line = resp._status = handler.status_line
             resp._carya_render(body, self.rendered_type(state.content_type))
-            if line[:3] in ("204", "304"):
+            if _bodyless(line):
                 # a body on a 204/304 (a JSON handler's None renders as null): WebOb's
                 # setters below keep its length and drop the content type
                 resp._headerlist[:] = [h for h in resp._headerlist

@@ -155,7 +155,7 @@ class _ResponseProxy(_Proxy):
         setattr(resp, name, value)
 
 
-_PENDING_SLOTS = {"status": 0, "location": 1}  # State.pending's [status line, Location]
+_PENDING_SLOTS = frozenset(("status", "location"))  # kept in State.pending, in that order
 
 
 def _keep(st: State, name: str, value: Any) -> bool:

@@ -204,12 +204,13 @@ class _Response:
         self.bodyless = self.head.method == "HEAD" or code in _NO_BODY or code < 200
         lines = [f"HTTP/1.1 {self.status}\r\n"]
         has_date = False
+        unframed = code == 204 or code < 200  # RFC 9110 8.6/6.1: no length, no encoding
         for name, value in self.headers:
             if "\n" in name or "\r" in name or "\n" in value or "\r" in value:
                 raise ValueError(f"header {name!r} contains a line break")
             lower = name.lower()
-            if lower in _FRAMING and (code == 204 or code < 200):
-                continue  # RFC 9110 8.6/6.1: no Content-Length or Transfer-Encoding here
+            if unframed and lower in _FRAMING:
+                continue
             if lower == "content-length":
                 self.length = value
             elif lower == "date":
