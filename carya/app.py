@@ -157,6 +157,10 @@ class App:
         self.light_request = request_cls is Request
         self.light_response = not self.custom_response
         self.errors = _error_map(errors)
+        # the statuses ``carya.response.status = <int>`` may keep on the state for the
+        # fast path (carya.proxies): every known one without an error page
+        self.kept_status_lines: dict[int, str] = {} if self.custom_response else {
+            code: line for code, line in _STATUS_LINES.items() if code not in self.errors}
         self._ext_types: dict[str, str | None] = {}
         self._ctype_headers: dict[str, str] = {}
         self._rendered_types: dict[str, str] = {}
@@ -176,6 +180,8 @@ class App:
             raise
         try:
             if body is not None:
+                if state.pending is not None:  # status/Location set through carya.response
+                    return self.emit_pending(state, body, start_response)
                 return self.emit(state, body, start_response)
             if state.quick is not None:
                 status, headers, payload = state.quick
@@ -398,7 +404,7 @@ class App:
         state.content_type = ctype or HTML
         if state._response is not None or (state.pending is not None and not body
                                            and not _bodyless(state.pending[0])):
-            # a status/Location kept on the state goes out through emit() with a body,
+            # a status/Location kept on the state goes out through emit_pending() with a body,
             # or as a 204/304 (carya.proxies keeps no status that has an error page)
             self.materialize(state, body)
             return None
@@ -471,8 +477,6 @@ class App:
 
     def emit(self, state: State, body: bytes, start_response: Callable) -> list[bytes]:
         """Send a fast-path response: status, two headers, the body."""
-        if state.pending is not None:
-            return self.emit_pending(state, body, start_response)
         handler = state.handler
         if not body:
             if handler.status == 200:

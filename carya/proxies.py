@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from .context import (
-    _STATUS_LINES,
     Request,
     RequestHeaders,
     Response,
@@ -149,35 +148,44 @@ class _ResponseProxy(_Proxy):
             current()
         resp = st._response
         if resp is None:
-            if name in _PENDING_SLOTS and st.app.light_response and _keep(st, name, value):
+            keep = _KEEPERS.get(name)
+            if keep is not None and keep(st, value):
                 return
             resp = st.response
         setattr(resp, name, value)
 
 
-_PENDING_SLOTS = frozenset(("status", "location"))  # kept in State.pending, in that order
-
-
-def _keep(st: State, name: str, value: Any) -> bool:
-    """Keep ``status``/``location`` on the state for the fast path; False: a real
-    response must be made (a status with an error page, a status that is not a
-    known int, a location that is not a str)."""
-    if name == "status":
-        kept = _STATUS_LINES.get(value) if type(value) is int else None
-        if kept is None or (st.app.errors and value in st.app.errors):
-            return False
-        slot = 0
-    elif type(value) is not str:
+def _keep_status(st: State, value: Any) -> bool:
+    """Keep ``response.status = <int>`` on the state (``State.pending[0]``) for the
+    fast path; False: a real response must be made (a status with an error page,
+    one that is not a known int, or an application with its own response class:
+    ``App.kept_status_lines`` has none of those)."""
+    line = st.app.kept_status_lines.get(value) if type(value) is int else None
+    if line is None:
         return False
-    elif "\n" in value or "\r" in value:
-        raise ValueError("Header value may not contain control characters")
-    else:
-        kept, slot = value, 1
     pending = st.pending
     if pending is None:
-        pending = st.pending = [None, None]
-    pending[slot] = kept
+        st.pending = [line, None]
+    else:
+        pending[0] = line
     return True
+
+
+def _keep_location(st: State, value: Any) -> bool:
+    """Keep ``response.location = <str>`` on the state (``State.pending[1]``)."""
+    if type(value) is not str or not st.app.light_response:
+        return False
+    if "\n" in value or "\r" in value:
+        raise ValueError("Header value may not contain control characters")
+    pending = st.pending
+    if pending is None:
+        st.pending = [None, value]
+    else:
+        pending[1] = value
+    return True
+
+
+_KEEPERS = {"status": _keep_status, "location": _keep_location}
 
 
 class _StateProxy(_Proxy):

@@ -170,11 +170,16 @@ class Router:
             if found is not None and plain_verb(state.environ, method):
                 return found[0], found[1], []
         else:
+            # ``GET /things/7`` (or PUT, DELETE) from the table (rest.member_target)
             members = self.members.get(method)
             if members is not None:
-                found = self.member(state, path, method, members)
-                if found is not None:
-                    return found
+                cut = path.rfind("/")
+                entry = members.get(path[:cut])
+                if entry is not None:
+                    seg = path[cut + 1:]
+                    if seg and seg not in entry[1] and plain_verb(state.environ, method):
+                        target, node, _ = entry[0]
+                        return target, node, [seg]
         w = Walk(state, method)
         try:
             nc = self.noncanonical.get(path)
@@ -192,21 +197,6 @@ class Router:
         if w.routing_args:
             remainder = w.routing_args + remainder
         return target, node, remainder
-
-    @staticmethod
-    def member(state: Any, path: str, method: str, members: dict
-               ) -> tuple[Target, Node, list[str]] | None:
-        """``GET /things/7`` (or PUT, DELETE) from the table (rest.member_target), or
-        None: take the walk."""
-        cut = path.rfind("/")
-        entry = members.get(path[:cut])
-        if entry is None:
-            return None
-        seg = path[cut + 1:]
-        if not seg or seg in entry[1] or not plain_verb(state.environ, method):
-            return None
-        target, node, _ = entry[0]
-        return target, node, [seg]
 
     def mount_for(self, path: str) -> tuple[Any, list[str]]:
         """The dynamic controller (RestController, ``_route``) owning ``path``, if any."""
