@@ -9,12 +9,13 @@ from __future__ import annotations
 from . import _webob  # noqa: F401 - first: WebOb imported without its 'cgi' warning
 from .app import App, make_app, override_template
 from .configuration import conf, set_config
-from .context import Request, Response
+from .context import Request
 from .decorators import accept_noncanonical, after_commit, after_rollback, transactional
 from .errors import abort, redirect
 from .expose import expose, route
 from .proxies import request, response, state
 from .render import render
+from .responses import Response
 from .server import serve
 
 __version__ = "0.1.0"

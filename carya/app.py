@@ -27,23 +27,14 @@ import webob
 import webob.exc as exc
 from webob.request import DisconnectionError
 
-from .context import (
-    _STATUS_LINES,
-    Arguments,
-    Request,
-    Response,
-    State,
-    _absolute,
-    _current,
-    mixed,
-    query_pairs,
-)
+from .context import Arguments, Request, State, _current, mixed, query_pairs
 from .errors import InternalRedirect, NotFound, RouteError, error_response, fast_error
 from .expose import HTML
 from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .proxies import response as response_proxy
 from .render import Renderer, RendererFactory
+from .responses import _STATUS_LINES, Response, _absolute
 from .routing.objects import Router
 from .routing.spec import SpecCache
 

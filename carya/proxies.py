@@ -17,13 +17,13 @@ from typing import Any
 from .context import (
     Request,
     RequestHeaders,
-    Response,
     State,
     _current,
     _parse_json,
     _read_sized_body,
     current,
 )
+from .responses import Response
 
 __all__ = ["request", "response", "state"]
 

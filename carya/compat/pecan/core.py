@@ -14,11 +14,12 @@ from typing import Any
 import carya.app
 from carya import configuration as _carya_conf
 from carya.app import App, override_template
-from carya.context import Request, Response
+from carya.context import Request
 from carya.deploy import load_app as _load_app
 from carya.errors import abort, redirect
 from carya.proxies import request, response, state
 from carya.render import render
+from carya.responses import Response
 
 __all__ = [
     "Pecan", "PecanBase", "ExplicitPecan", "Request", "Response", "abort", "load_app",
