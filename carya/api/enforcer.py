@@ -213,10 +213,8 @@ class Enforcer:
         _check_cycles(effective, source, self.default_rule)
         compiled = _compile_rules(effective, self.compiled, self.default_rule)
         keys = _rule_target_keys(effective, self.default_rule)
-        self.compiled.clear()
-        self.compiled.update(compiled)
-        self.target_keys.clear()
-        self.target_keys.update(keys)
+        _replace(self.target_keys, keys)
+        _replace(self.compiled, compiled)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -259,6 +257,15 @@ class Enforcer:
                 "operations": default.operations if default is not None else [],
             })
         return out
+
+
+def _replace(table: dict, new: Mapping[str, Any]) -> None:
+    """Make ``table`` equal ``new`` in place without ever emptying it: requests in other
+    threads read the tables while a reload runs, and a rule missing for that moment
+    would deny them (a cleared table reads as "no such rule")."""
+    table.update(new)
+    for name in [name for name in table if name not in new]:
+        del table[name]
 
 
 def _load_mapping(text: str, path: str) -> dict:

@@ -4,6 +4,7 @@ rules' target keys, and the effective policy (dump, enforcers_in)."""
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 
@@ -158,3 +159,29 @@ def test_dump_of_the_oslo_adapter(tmp_path):
     text = dump(OsloEnforcer(RULES, policy_file=path))
     assert '"things:delete": "role:janitor"' in text
     assert "# overridden (default: 'rule:admin_api')" in text
+
+
+def test_a_reload_never_leaves_a_rule_missing():
+    """Requests in other threads enforce while the policy is read again: at every line
+    the rebuild runs, a rule that exists before and after still answers as before."""
+    from carya.api import enforcer as module
+
+    enforcer = Enforcer(RULES)
+    rebuilding = {Enforcer._rebuild.__code__, module._replace.__code__}
+    answers = []
+
+    def each_line(frame, event, arg):
+        if event == "line":  # what another thread would get at this moment
+            answers.append(enforcer.enforce("things:create", {"project_id": "p1"}, MEMBER))
+        return each_line
+
+    def calls(frame, event, arg):
+        return each_line if frame.f_code in rebuilding else None
+
+    sys.settrace(calls)
+    try:
+        enforcer.set_overrides({"things:delete": "role:janitor"})
+    finally:
+        sys.settrace(None)
+    assert len(answers) > 5 and all(answers), answers
+    assert not enforcer.enforce("things:delete", {"project_id": "p1"}, MEMBER)
