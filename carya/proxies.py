@@ -165,9 +165,8 @@ def _keep_status(st: State, value: Any) -> bool:
         return False
     pending = st.pending
     if pending is None:
-        st.pending = [line, None]
-    else:
-        pending[0] = line
+        pending = st.pending = [None, None]
+    pending[0] = line
     return True
 
 
@@ -179,9 +178,8 @@ def _keep_location(st: State, value: Any) -> bool:
         raise ValueError("Header value may not contain control characters")
     pending = st.pending
     if pending is None:
-        st.pending = [None, value]
-    else:
-        pending[1] = value
+        pending = st.pending = [None, None]
+    pending[1] = value
     return True
 
 
