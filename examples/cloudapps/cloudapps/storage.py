@@ -34,6 +34,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateTable
 
 __all__ = ["Migration", "schema_version_table", "migrate", "engine_for", "MEMORY_URLS"]
 
@@ -65,10 +66,7 @@ def _lock(conn: Connection, key: int) -> None:
 def migrate(engine: Engine, schema_version: Table, migrations: Sequence[Migration],
             lock_key: int) -> list[int]:
     """Apply the migrations this database lacks; return the versions applied now."""
-    try:
-        schema_version.create(engine, checkfirst=True)
-    except Exception:  # noqa: BLE001 - another process created it between check and create
-        schema_version.create(engine, checkfirst=True)
+    _create_if_missing(engine, schema_version)
     applied: list[int] = []
     with engine.begin() as conn:
         _lock(conn, lock_key)
@@ -81,6 +79,24 @@ def migrate(engine: Engine, schema_version: Table, migrations: Sequence[Migratio
                 version=version, name=name, applied_at=time.time()))
             applied.append(version)
     return applied
+
+
+def _create_if_missing(engine: Engine, table: Table, attempts: int = 3) -> None:
+    """``CREATE TABLE IF NOT EXISTS``, safe with other migrators starting at once.
+
+    SQLite decides "if not exists" under its write lock, so racing creators cannot
+    collide (a separate existence check could: another process's table appears in
+    between, and the create fails). On PostgreSQL two racing creators can still
+    collide on the catalog; the loser's next attempt finds the table.
+    """
+    for attempt in range(attempts):
+        try:
+            with engine.begin() as conn:
+                conn.execute(CreateTable(table, if_not_exists=True))
+            return
+        except Exception:  # noqa: BLE001 - another migrator created it at the same moment
+            if attempt == attempts - 1:
+                raise
 
 
 def engine_for(url: str, on_connect: Callable[[Any], None] | None = None) -> Engine:
