@@ -9,7 +9,9 @@ the policy file is loaded: a syntax error or a cycle is an error at that moment
 naming the rule and the file, and a request only calls a compiled function.
 The compiled table is updated in place, so checks built earlier follow later
 changes, and ``Enforcer.target_keys`` says which target keys each rule can
-read, so the per-request check builds only those.
+read, so the per-request check builds only those; ``Enforcer.plans`` holds the
+two together, one entry per rule, so a check reading it during a reload sees a
+rule and its keys from the same policy.
 
 It is a module apart from :mod:`carya.api.policy` (``@policy`` and
 :func:`~carya.api.policy.authorize`, what runs per request) because the table
@@ -141,6 +143,11 @@ class Enforcer:
         self.compiled: dict[str, Callable[[Mapping, Credentials], bool]] = {}
         # name -> the target keys its rule can read (None: any), kept with ``compiled``.
         self.target_keys: dict[str, frozenset[str] | None] = {}
+        # name -> (compiled rule, its target keys): what a per-request check reads. One
+        # entry replaces both at once: read from the two tables above during a reload,
+        # a rule could meet the keys of the policy before it (and deny).
+        self.plans: dict[str, tuple[Callable[[Mapping, Credentials], bool],
+                                    frozenset[str] | None]] = {}
         self.register_defaults(defaults)
         if policy_file is not None:
             self.load_file(policy_file)
@@ -213,6 +220,7 @@ class Enforcer:
         _check_cycles(effective, source, self.default_rule)
         compiled = _compile_rules(effective, self.compiled, self.default_rule)
         keys = _rule_target_keys(effective, self.default_rule)
+        _replace(self.plans, {name: (rule, keys.get(name)) for name, rule in compiled.items()})
         _replace(self.target_keys, keys)
         _replace(self.compiled, compiled)
 

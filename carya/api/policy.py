@@ -174,22 +174,21 @@ def _resource_check(engine: Any, rule: str) -> Callable[[Any, list, dict], None]
 
     What the general ``check`` in :func:`policy` computes for a Nova-style method with
     no ``target``/``with_body``, without its intermediate dicts and calls. A carya
-    :class:`Enforcer`'s compiled rules are read from its table (updated in place when
-    the policy changes), and the target holds only the keys the rule can read (most
-    rules read one, ``project_id``); another enforcer gets the whole target.
+    :class:`Enforcer`'s compiled rule and its target keys are read from its ``plans``
+    (updated in place when the policy changes), and the target holds only the keys the
+    rule can read (most rules read one, ``project_id``); another enforcer gets the
+    whole target.
     """
-    carya_engine = isinstance(engine, Enforcer)
-    rules = engine.compiled if carya_engine else None
-    reads = engine.target_keys if carya_engine else None
+    plans = engine.plans if isinstance(engine, Enforcer) else None
 
     def check(state: Any, args: list, kwargs: dict) -> None:
         environ = state.environ
         creds = environ.get(_CREDS_KEY)
         if creds is None:  # request_credentials, inline: this runs on every API request
             creds = environ[_CREDS_KEY] = credentials(environ.get(AUTH_CONTEXT_KEY))
-        evaluate = rules.get(rule) if rules is not None else None
-        if evaluate is not None:
-            keys = reads.get(rule)
+        plan = plans.get(rule) if plans is not None else None
+        if plan is not None:
+            evaluate, keys = plan
             if keys is None:
                 goal = _whole_target(environ, creds, kwargs)
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+import types
 
 import pytest
 
@@ -185,3 +186,42 @@ def test_a_reload_never_leaves_a_rule_missing():
         sys.settrace(None)
     assert len(answers) > 5 and all(answers), answers
     assert not enforcer.enforce("things:delete", {"project_id": "p1"}, MEMBER)
+
+
+def test_a_reload_never_judges_a_rule_with_another_policys_target_keys():
+    """carya.api's per-request check builds a target of just the keys its rule reads.
+    A reload changing both must never pair the new rule with the old keys (or the
+    reverse) for a request in another thread: each side alone allows the caller,
+    a mix denies."""
+    from carya.api import enforcer as module
+    from carya.api.credentials import _CREDS_KEY, credentials
+    from carya.api.policy import _resource_check
+
+    enforcer = Enforcer(RULES)
+    check = _resource_check(enforcer, "things:create")
+    state = types.SimpleNamespace(environ={
+        _CREDS_KEY: credentials(MEMBER),
+        "wsgiorg.routing_args": ((), {"project_id": "p1"})})
+    rebuilding = {Enforcer._rebuild.__code__, module._replace.__code__}
+    answers = []
+
+    def each_line(frame, event, arg):
+        if event == "line":  # what another thread would get at this moment
+            try:
+                check(state, [], {})
+            except Exception as denied:  # noqa: BLE001 - the 403 the check raises
+                answers.append(type(denied).__name__)
+            else:
+                answers.append("allowed")
+        return each_line
+
+    def calls(frame, event, arg):
+        return each_line if frame.f_code in rebuilding else None
+
+    sys.settrace(calls)
+    try:  # the rule read project_id; now it reads user_id
+        enforcer.set_overrides({"things:create": "user_id:%(user_id)s"})
+    finally:
+        sys.settrace(None)
+    assert enforcer.target_keys["things:create"] == frozenset({"user_id"})
+    assert len(answers) > 5 and set(answers) == {"allowed"}, answers
