@@ -107,6 +107,23 @@ def test_match_path_uses_the_compiled_function_and_recompiles_after_connect():
     assert mapper._fast is not first
 
 
+def test_rank_tests_are_written_only_once_a_candidate_can_exist():
+    """Until the code records a candidate (``best = <rank>``), ``best`` is NEVER and a
+    ``best > rank`` test always holds: those are written as ``True`` (compiled away),
+    and the tests after the first candidate stay (Nova's member routes need them)."""
+    mapper = Mapper()
+    mapper.resource("server", "servers", path_prefix="/{project_id}",
+                    member={"action": "POST"})
+    source = compile_tree(mapper._tree).source
+    first = source.index("best = ")
+    assert "best >" not in source[:first]
+    assert "best >" in source[first:]
+    assert "n == 0" not in source  # path.split('/') has at least one part
+    assert mapper.match_path("POST", "/p1/servers/7/action")[1] == {
+        "project_id": "p1", "id": "7", "controller": "servers", "action": "action"}
+    assert mapper.match_path("PUT", "/p1/servers/7")[1]["action"] == "update"
+
+
 def test_wide_static_fanout_is_searched_by_halves_and_finds_every_literal():
     mapper = Mapper()
     words = [f"res{k:02d}" for k in range(40)]

@@ -71,6 +71,9 @@ class _Writer:
         self.lines: list[str] = []
         self.constants: dict[str, Any] = {}
         self._names: dict[int, str] = {}
+        #: whether a ``best = <rank>`` line is written yet: the function has no loops, so
+        #: before the first one ``best`` still holds NEVER and every ``best > rank`` holds
+        self.lowered = False
 
     # --- what can be compiled -------------------------------------------------------------
 
@@ -90,6 +93,11 @@ class _Writer:
             self._names[id(value)] = name
         return name
 
+    def beats(self, rank: int) -> str:
+        """Source for "``rank`` beats the candidate so far": ``True`` (which the compiler
+        drops) while no candidate can have been recorded."""
+        return f"best > {rank}" if self.lowered else "True"
+
     def emit(self, depth: int, text: str) -> None:
         if depth > _MAX_INDENT:
             raise _TooDeep()
@@ -97,6 +105,7 @@ class _Writer:
 
     def function(self, root: Node) -> str:
         self.lines = []
+        self.lowered = False
         self.emit(0, "def match(path, method):")
         self.emit(1, "segs = path.split('/')")
         self.emit(1, "n = len(segs)")
@@ -116,12 +125,15 @@ class _Writer:
         (``('seg', name, var)``/``('groups', var)``); ``after`` is the best rank the
         search can still find after this node's code (a route that beats it returns)."""
         has_below = bool(node.static or node.stems or node.dynamic or node.tails)
-        self.emit(d, f"if n == {i}:")
-        self.ends(node, d + 1, caps, after)
-        if not has_below:
+        if not has_below and i == 0:
             return
-        self.emit(d, "else:")
-        d += 1
+        if i > 0:  # ``path.split('/')`` has at least one part: ``n == 0`` never holds
+            self.emit(d, f"if n == {i}:")
+            self.ends(node, d + 1, caps, after)
+            if not has_below:
+                return
+            self.emit(d, "else:")
+            d += 1
         seg = f"s{i}"
         self.emit(d, f"{seg} = segs[{i}]")
         tails_after = [min([after] + [rank for rank, _, _ in node.tails[k + 1:]])
@@ -140,7 +152,7 @@ class _Writer:
             self.tests(node.dynamic, i, d, caps, dynamic_after)
         for (rank, route, regex), later in zip(node.tails, tails_after, strict=True):
             var = f"m{i}"
-            self.emit(d, f"if best > {rank}:")
+            self.emit(d, f"if {self.beats(rank)}:")
             self.emit(d + 1, f"{var} = {self.const(regex, 'X')}.match(path, {_start(i)})")
             cond = f"{var} is not None"
             methods = self.methods(route)
@@ -156,10 +168,10 @@ class _Writer:
             return
         keyword = "if"
         for route in node.ends:
-            cond = f"best > {route.rank}"
+            cond = self.beats(route.rank)
             methods = self.methods(route)
             if methods:
-                cond += f" and {methods}"
+                cond = methods if cond == "True" else f"{cond} and {methods}"
             self.emit(d, f"{keyword} {cond}:")
             self.found(route, route.rank, d + 1, caps, after)
             keyword = "elif"
@@ -176,7 +188,7 @@ class _Writer:
         def child(item: tuple[str, Node], dd: int) -> None:
             literal, below = item
             later = min([after] + [entry[3].best for entry in _tests_for(node, literal)])
-            self.emit(dd, f"if best > {below.best}:")
+            self.emit(dd, f"if {self.beats(below.best)}:")
             self.node(below, i + 1, dd + 1, caps, later)
 
         self.switch(f"s{i}", [(lit, (lit, below)) for lit, below in sorted(node.static.items())],
@@ -204,7 +216,7 @@ class _Writer:
         seg = f"s{i}"
         for index, (kind, name, regex, child) in enumerate(entries):
             later = min([after] + [entry[3].best for entry in entries[index + 1:]])
-            self.emit(d, f"if best > {child.best}:")
+            self.emit(d, f"if {self.beats(child.best)}:")
             if kind == _ANY:
                 self.emit(d + 1, f"if {seg}:")
                 self.node(child, i + 1, d + 2, (*caps, ("seg", name, seg)), later)
@@ -247,6 +259,7 @@ class _Writer:
             self.emit(d, "res = {" + ", ".join(self.items(route, caps)) + "}")
         self.emit(d, f"best = {rank}")
         self.emit(d, f"hit = {hit}")
+        self.lowered = True
 
     def items(self, route: Any, caps: tuple) -> list[str]:
         """``key: value`` source for captured names, then the defaults not captured."""
