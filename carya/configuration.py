@@ -282,7 +282,7 @@ def _check(conf: Config) -> None:
 #: The embedded server's timeouts and limits a ``server`` section may set (see
 #: :class:`carya.front.settings.FrontSettings` for their meaning and defaults).
 SERVER_LIMITS = ("header_timeout", "body_timeout", "keepalive_timeout", "keepalive_requests",
-                 "max_connections", "request_timeout", "buffer_body")
+                 "max_connections", "request_timeout", "buffer_body", "coalesce_bytes")
 
 
 def _check_server_limits(where: str, server: Config) -> None:

@@ -44,6 +44,9 @@ FRONT_FLAGS = {
                           "client gets a 503 (default 60; 0: no deadline)"),
     "--buffer-body": ("buffer_body", int, "bodies up to this many bytes are read before the "
                       "application runs; larger ones are streamed (default 1048576)"),
+    "--coalesce-bytes": ("coalesce_bytes", int, "a response up to this size, finished while "
+                         "other requests wait, is sent by the event loop with its other "
+                         "writes (default 16384; 0: each thread writes its own)"),
 }
 
 

@@ -10,7 +10,8 @@ connections and reads each request head and body under deadlines
 (:mod:`carya.front.http11`), and only then queues it for the thread pool
 (:mod:`carya.front.pool`). Idle, trickling and half-sent connections cost a
 buffer in the loop, never a thread. After the response, a kept-alive connection
-comes back to the loop.
+comes back to the loop, sometimes with its response still to send (the pool
+says when): the loop writes what the socket takes at once, and a thread the rest.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Connection:
     """A client connection while the loop owns it (between requests, or reading one)."""
 
     __slots__ = ("sock", "fd", "addr", "buf", "state", "deadline", "served", "head",
-                 "decoder", "scanned", "draining")
+                 "decoder", "scanned", "draining", "unsent")
 
     def __init__(self, sock: socket.socket, addr: Any, deadline: float):
         self.sock = sock
@@ -57,6 +58,7 @@ class Connection:
         self.decoder = None
         self.scanned = 0  # bytes of buf already searched for the end of the head
         self.draining = False  # answered, but the client is still sending a body
+        self.unsent: bytearray | None = None  # a response a thread left for the loop to send
 
 
 class FrontWorker(Worker):
@@ -165,13 +167,24 @@ class FrontWorker(Worker):
                 return
 
     def _resume(self, conn: Connection) -> None:
-        """A kept-alive connection back from a thread: wait for its next request."""
+        """A kept-alive connection back from a thread: send what it left, then wait
+        for the next request."""
+        conn.sock.settimeout(0.0)
+        unsent = conn.unsent
+        if unsent is not None:
+            conn.unsent = None
+            rest = _send_some(conn.sock, unsent)
+            if rest is None:  # the client is gone
+                conn.sock.close()
+                return
+            if rest:  # the client reads slowly: a thread sends the rest, then it is back
+                self.pool.submit(Job(conn, None, rest=rest))
+                return
         if not self.alive:
             conn.sock.close()
             return
         conn.state, conn.head, conn.decoder, conn.scanned = IDLE, None, None, 0
         conn.deadline = time.monotonic() + self.settings.keepalive_timeout
-        conn.sock.settimeout(0.0)
         self.conns[conn.fd] = conn
         self.poller.register(conn.fd)
         if conn.draining:
@@ -305,6 +318,18 @@ class FrontWorker(Worker):
             self.poller.poll(TICK)
             self._woken()
         self.pool.stop()
+
+
+def _send_some(sock: socket.socket, data: bytes) -> bytes | None:
+    """What a non-blocking ``send`` leaves of ``data`` (b"": all sent); None: the client
+    is gone."""
+    try:
+        sent = sock.send(data)
+    except (BlockingIOError, InterruptedError):
+        sent = 0
+    except OSError:
+        return None
+    return bytes(data[sent:])
 
 
 def _send_now(sock: socket.socket, data: bytes) -> None:

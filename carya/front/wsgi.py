@@ -3,6 +3,12 @@
 Whatever the handler raises, ``SystemExit`` and ``KeyboardInterrupt`` included,
 ends as a 500 for that request only (or a closed connection if the response
 had started): a worker process never stops because of one handler.
+
+A response of at most ``coalesce_bytes`` is held rather than written as it is
+produced, and :func:`serve_request` leaves it on ``job.unsent``: the pool
+decides who sends it (:mod:`carya.front.pool`). Held, it has not started on
+the wire, so a handler that fails after ``start_response`` still gets a clean
+500.
 """
 
 from __future__ import annotations
@@ -169,9 +175,9 @@ class _Response:
     """The response of one request: start_response's status and headers, then the wire."""
 
     __slots__ = ("job", "sock", "head", "status", "headers", "sent", "chunked", "keep",
-                 "length", "bodyless")
+                 "length", "bodyless", "held", "hold")
 
-    def __init__(self, job: Any, keep: bool):
+    def __init__(self, job: Any, keep: bool, hold: int = 0):
         self.job = job
         self.sock = job.conn.sock
         self.head = job.conn.head
@@ -182,6 +188,9 @@ class _Response:
         self.keep = keep
         self.length = None
         self.bodyless = False
+        #: the bytes "sent" so far while they fit in ``hold`` (None: writing directly)
+        self.held: bytearray | None = bytearray() if hold else None
+        self.hold = hold
 
     def start_response(self, status: str, headers: list, exc_info: Any = None):
         if exc_info is not None:
@@ -255,6 +264,14 @@ class _Response:
             self._send(out)
 
     def _send(self, data: bytes) -> None:
+        held = self.held
+        if held is not None:
+            if len(held) + len(data) <= self.hold:
+                held += data
+                return
+            self.held = None  # too large to hold: what is held goes first, then directly
+            if held:
+                data = bytes(held) + data
         try:
             self.sock.sendall(data)
         except OSError as error:
@@ -274,7 +291,7 @@ def serve_request(job: Any, app: Any, settings: Any, server: tuple[str, str, boo
     conn.sock.settimeout(settings.body_timeout)
     environ = environ_for(job, server)
     keep = alive and conn.head.keep_alive and conn.served < settings.keepalive_requests
-    response = _Response(job, keep)
+    response = _Response(job, keep, settings.coalesce_bytes)
     try:
         result = app(environ, response.start_response)
         try:
@@ -294,6 +311,7 @@ def serve_request(job: Any, app: Any, settings: Any, server: tuple[str, str, boo
         return CLOSE  # the client went away or stopped reading
     except BaseException as error:  # noqa: BLE001 - no handler may stop the worker
         return _failed(response, environ, error)
+    job.unsent = response.held or None
     body = environ["wsgi.input"]
     if isinstance(body, StreamedBody) and not body.complete:
         return DRAIN if not body.failed else CLOSE
@@ -304,8 +322,9 @@ def _failed(response: _Response, environ: dict, error: BaseException) -> str:
     log.error("%s %s: the application raised %s", environ["REQUEST_METHOD"],
               environ.get("RAW_URI"), type(error).__name__,
               exc_info=(type(error), error, error.__traceback__))
-    if response.sent:
-        return CLOSE
+    if response.sent and response.held is None:
+        return CLOSE  # part of the response is on the wire: only closing can end it
+    response.held = None  # nothing went out yet: what is held is dropped for the 500
     try:
         response.job.claim()
         response.sock.sendall(simple_response(

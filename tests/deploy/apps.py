@@ -21,7 +21,8 @@ RAISES = {"exit3": lambda: SystemExit(3), "exit4": lambda: SystemExit(4),
 def probe(environ, start_response):
     """``/pid``: the answering process; ``/slow?s=1.5``: sleep, then say so;
     ``/upload``: read the body and report its size; ``/raise?e=exit3``: raise;
-    ``/nocontent``: a 204 that still declares and returns a body."""
+    ``/nocontent``: a 204 that still declares and returns a body; ``/echo?i=7&n=100``:
+    ``7:`` and 100 ``x``; ``/late``: a first chunk, then an error."""
     path = environ["PATH_INFO"]
     if path == "/raise":
         raise RAISES[environ["QUERY_STRING"].partition("=")[2]]()
@@ -35,10 +36,22 @@ def probe(environ, start_response):
     if path == "/upload":
         size = len(environ["wsgi.input"].read())
         return _reply(start_response, f"read {size}".encode())
+    if path == "/echo":
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        size = min(int(query["n"][0]), 2**20)
+        return _reply(start_response, query["i"][0].encode() + b":" + b"x" * size)
+    if path == "/late":
+        return _late(start_response)
     if path == "/nocontent":  # what a Pecan JSON handler answering 204 sends: "null"
         start_response("204 No Content", [("Content-Length", "4")])
         return [b"null"]
     return _reply(start_response, b"ok")
+
+
+def _late(start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    yield b"the first part"
+    raise RuntimeError("the handler failed after its first chunk")
 
 
 def carya_raiser():

@@ -9,6 +9,7 @@ timeout and is closed by the test.
 from __future__ import annotations
 
 import re
+import selectors
 import socket
 import time
 from contextlib import ExitStack
@@ -119,6 +120,84 @@ def test_pipelined_requests_on_one_connection_are_answered_in_order(front):
            + b"GET /upload HTTP/1.1\r\n" + HOST + b"Connection: close\r\n\r\n")
     status, data, closed = exchange(front.port, raw)
     assert STATUS_LINE.findall(data) == [b"HTTP/1.1 200 "] * 3 and b"read 3" in data and closed
+
+
+ECHO_SIZES = (10, 1000, 15000, 40000)  # held for the loop to send up to 16 KiB; 40 KB is not
+
+
+def test_pipelining_clients_get_every_response_whole_and_in_order(front):
+    """Eight connections pipeline 40 requests each, so requests wait for the two threads
+    and small responses are left for the loop to send (about 120 of the 320 here); four
+    clients read only after a pause, through a small receive buffer. Every response
+    arrives whole, in order. (The loop's write stopping part way, and a thread sending
+    the rest, is tests/front/test_pool.py's.)"""
+    count, clients = 40, []
+    with ExitStack() as stack:
+        for c in range(8):
+            sock = stack.enter_context(socket.socket())
+            if c >= 4:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.settimeout(10)
+            sock.connect(("127.0.0.1", front.port))
+            raw = b"".join(
+                f"GET /echo?i={c}.{k}&n={_size(c, k)} HTTP/1.1\r\n".encode() + HOST
+                + b"\r\n" for k in range(count))
+            sock.sendall(raw)
+            clients.append(sock)
+        time.sleep(0.3)  # the slow readers' buffers fill meanwhile
+        received = _read_all(clients, count)
+    for c, data in enumerate(received):
+        bodies = _bodies(data)
+        assert len(bodies) == count, f"client {c}: {len(bodies)} responses of {count}"
+        for k, body in enumerate(bodies):
+            assert body == f"{c}.{k}:".encode() + b"x" * _size(c, k), (c, k, body[:20])
+
+
+def _size(client: int, k: int) -> int:
+    return ECHO_SIZES[k % 4] if client < 4 else 15000
+
+
+def _read_all(socks: list[socket.socket], count: int, timeout: float = 20.0) -> list[bytes]:
+    """Read every socket at once until each holds ``count`` responses (or ``timeout``)."""
+    data = {sock: b"" for sock in socks}
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        for sock in socks:
+            selector.register(sock, selectors.EVENT_READ)
+        waiting = set(socks)
+        while waiting and time.monotonic() < deadline:
+            for key, _ in selector.select(0.5):
+                sock = key.fileobj
+                chunk = sock.recv(262144)
+                data[sock] += chunk
+                if not chunk or len(_bodies(data[sock])) >= count:
+                    selector.unregister(sock)
+                    waiting.discard(sock)
+    return [data[sock] for sock in socks]
+
+
+def _bodies(data: bytes) -> list[bytes]:
+    """The complete responses' bodies in ``data`` (each framed by Content-Length)."""
+    bodies = []
+    while True:
+        head, found, rest = data.partition(b"\r\n\r\n")
+        if not found:
+            return bodies
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+        if len(rest) < length:
+            return bodies
+        bodies.append(rest[:length])
+        data = rest[length:]
+
+
+def test_a_handler_failing_after_its_first_chunk_still_gets_a_clean_500(front):
+    """A small response is held until it ends, so when the handler fails after
+    ``start_response`` and a first chunk, nothing has gone out: the client gets a 500
+    (and none of the chunk), not a response cut short."""
+    status, data, closed = exchange(front.port, b"GET /late HTTP/1.1\r\n" + HOST + b"\r\n")
+    assert status == 500 and closed
+    assert b"the first part" not in data and b"Traceback" not in data
+    assert front.get("/pid")[0] == 200
 
 
 def test_a_204_goes_out_without_body_or_length_and_keeps_the_connection(front):
