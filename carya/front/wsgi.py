@@ -4,11 +4,12 @@ Whatever the handler raises, ``SystemExit`` and ``KeyboardInterrupt`` included,
 ends as a 500 for that request only (or a closed connection if the response
 had started): a worker process never stops because of one handler.
 
-A response of at most ``coalesce_bytes`` is held rather than written as it is
-produced, and :func:`serve_request` leaves it on ``job.unsent``: the pool
-decides who sends it (:mod:`carya.front.pool`). Held, it has not started on
-the wire, so a handler that fails after ``start_response`` still gets a clean
-500.
+A response given whole (one block, as nearly every application returns) of at
+most ``coalesce_bytes`` is held rather than written, and :func:`serve_request`
+leaves it on ``job.unsent``: the pool decides who sends it
+(:mod:`carya.front.pool`). A response in several blocks, or written through
+``write()``, goes out block by block as it is produced, as PEP 3333 requires
+(a stream must not wait for its end).
 """
 
 from __future__ import annotations
@@ -188,8 +189,8 @@ class _Response:
         self.keep = keep
         self.length = None
         self.bodyless = False
-        #: the bytes "sent" so far while they fit in ``hold`` (None: writing directly)
-        self.held: bytearray | None = bytearray() if hold else None
+        #: a whole response held while it fits in ``hold`` (None: writing directly)
+        self.held: bytearray | None = None
         self.hold = hold
 
     def start_response(self, status: str, headers: list, exc_info: Any = None):
@@ -296,6 +297,8 @@ def serve_request(job: Any, app: Any, settings: Any, server: tuple[str, str, boo
         result = app(environ, response.start_response)
         try:
             if isinstance(result, (list, tuple)) and len(result) == 1:
+                if response.hold:  # the whole response: it may wait for the loop's writes
+                    response.held = bytearray()
                 response.write(result[0], total=len(result[0]))
             else:
                 for chunk in result:
@@ -322,9 +325,14 @@ def _failed(response: _Response, environ: dict, error: BaseException) -> str:
     log.error("%s %s: the application raised %s", environ["REQUEST_METHOD"],
               environ.get("RAW_URI"), type(error).__name__,
               exc_info=(type(error), error, error.__traceback__))
-    if response.sent and response.held is None:
-        return CLOSE  # part of the response is on the wire: only closing can end it
-    response.held = None  # nothing went out yet: what is held is dropped for the 500
+    if response.sent:  # part of it went out (or is held whole: close() failed): only
+        # closing the connection can end it
+        if response.held:
+            try:
+                response.sock.sendall(response.held)
+            except OSError:
+                pass
+        return CLOSE
     try:
         response.job.claim()
         response.sock.sendall(simple_response(

@@ -22,7 +22,7 @@ def probe(environ, start_response):
     """``/pid``: the answering process; ``/slow?s=1.5``: sleep, then say so;
     ``/upload``: read the body and report its size; ``/raise?e=exit3``: raise;
     ``/nocontent``: a 204 that still declares and returns a body; ``/echo?i=7&n=100``:
-    ``7:`` and 100 ``x``; ``/late``: a first chunk, then an error."""
+    ``7:`` and 100 ``x``; ``/stream``: a first block, two seconds later a second."""
     path = environ["PATH_INFO"]
     if path == "/raise":
         raise RAISES[environ["QUERY_STRING"].partition("=")[2]]()
@@ -40,18 +40,19 @@ def probe(environ, start_response):
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         size = min(int(query["n"][0]), 2**20)
         return _reply(start_response, query["i"][0].encode() + b":" + b"x" * size)
-    if path == "/late":
-        return _late(start_response)
+    if path == "/stream":
+        return _stream(start_response)
     if path == "/nocontent":  # what a Pecan JSON handler answering 204 sends: "null"
         start_response("204 No Content", [("Content-Length", "4")])
         return [b"null"]
     return _reply(start_response, b"ok")
 
 
-def _late(start_response):
+def _stream(start_response):
     start_response("200 OK", [("Content-Type", "text/plain")])
-    yield b"the first part"
-    raise RuntimeError("the handler failed after its first chunk")
+    yield b"first block;"
+    time.sleep(2)
+    yield b"second block"
 
 
 def carya_raiser():
