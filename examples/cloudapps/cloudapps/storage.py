@@ -14,6 +14,7 @@ apart in how they do it:
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -118,9 +119,33 @@ def engine_for(url: str, on_connect: Callable[[Any], None] | None = None) -> Eng
         if on_connect is not None:
             on_connect(dbapi_conn)
         cursor = dbapi_conn.cursor()
-        if url not in MEMORY_URLS:
-            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if url not in MEMORY_URLS:
+            _switch_to_wal(cursor)
         cursor.close()
 
     return engine
+
+
+#: how long a new SQLite connection keeps trying to switch the file to WAL
+WAL_SWITCH_SECONDS = 30.0
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while the file is locked.
+
+    Switching a fresh file's journal mode needs it alone, and SQLite answers
+    "database is locked" at once, without waiting out the busy timeout, when
+    another process is switching it too: services started together (the
+    launcher's trackers) each connect first thing. Once one has switched it,
+    the others' switch is a no-op.
+    """
+    deadline = time.monotonic() + WAL_SWITCH_SECONDS
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.02)
