@@ -313,7 +313,8 @@ class FrontWorker(Worker):
         for conn in list(self.conns.values()):
             self._close(conn)
         deadline = time.monotonic() + self.cfg.graceful_timeout
-        while self.pool.busy() and time.monotonic() < deadline:
+        # (connections threads gave back hold responses the loop still has to send)
+        while (self.pool.busy() or self.pool.back) and time.monotonic() < deadline:
             self.notify()
             self.poller.poll(TICK)
             self._woken()
