@@ -106,3 +106,22 @@ def headless_chromium(console: bool = False) -> Iterator:
             driver.quit()
     finally:
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextmanager
+def sqlite_write_lock(path: str | os.PathLike, seconds: float) -> Iterator[None]:
+    """Another connection holds a write lock on the SQLite file ``path`` (as another
+    process's transaction would) and commits after ``seconds``."""
+    import sqlite3
+    import threading
+
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE IF NOT EXISTS held (x)")
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(seconds, other.execute, args=("COMMIT",))
+    release.start()
+    try:
+        yield
+    finally:
+        release.join(seconds + 10)
+        other.close()

@@ -21,6 +21,7 @@ import time
 from collections import OrderedDict
 from typing import Any
 
+from ..sqlite import use_wal
 from .listener import REQUEUE
 from .message import PRIORITIES
 
@@ -43,7 +44,7 @@ class Deduplicator:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             self._db = sqlite3.connect(path, timeout=30.0, isolation_level=None,
                                        check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
+            use_wal(self._db)
             self._db.execute("CREATE TABLE IF NOT EXISTS seen ("
                              "message_id TEXT PRIMARY KEY, at REAL NOT NULL)")
             self._db.execute("CREATE INDEX IF NOT EXISTS seen_by_age ON seen (at)")

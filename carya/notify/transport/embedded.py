@@ -44,6 +44,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ...sqlite import use_wal
 from ..errors import TransportURLError
 from ..url import TransportURL
 from .base import (
@@ -384,7 +385,7 @@ class EmbeddedTransport(Transport):
         db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
                              check_same_thread=False)
         db.execute("PRAGMA busy_timeout = 30000")
-        db.execute("PRAGMA journal_mode = WAL")
+        use_wal(db)
         db.execute(f"PRAGMA synchronous = {_SYNC[self.options['sync']]}")
         return db
 

@@ -14,7 +14,6 @@ apart in how they do it:
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
+
+from carya.sqlite import use_wal
 
 __all__ = ["Migration", "schema_version_table", "migrate", "engine_for", "MEMORY_URLS"]
 
@@ -120,32 +121,9 @@ def engine_for(url: str, on_connect: Callable[[Any], None] | None = None) -> Eng
             on_connect(dbapi_conn)
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA busy_timeout=30000")
-        if url not in MEMORY_URLS:
-            _switch_to_wal(cursor)
         cursor.close()
+        if url not in MEMORY_URLS:
+            use_wal(dbapi_conn)  # retried while another process holds the file
 
     return engine
 
-
-#: how long a new SQLite connection keeps trying to switch the file to WAL
-WAL_SWITCH_SECONDS = 30.0
-
-
-def _switch_to_wal(cursor: Any) -> None:
-    """``PRAGMA journal_mode=WAL``, retried while the file is locked.
-
-    Switching a fresh file's journal mode needs it alone, and SQLite answers
-    "database is locked" at once, without waiting out the busy timeout, when
-    another process is switching it too: services started together (the
-    launcher's trackers) each connect first thing. Once one has switched it,
-    the others' switch is a no-op.
-    """
-    deadline = time.monotonic() + WAL_SWITCH_SECONDS
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.02)

@@ -9,6 +9,7 @@ import pytest
 from carya.notify import Listener, Notifier, TransportURLError, get_transport
 from carya.notify.transport.embedded import default_path
 from tests.notify.conftest import Recorder, wait_until
+from tests.support import sqlite_write_lock
 
 
 def test_messages_and_dead_letters_survive_reopening_the_file(tmp_path):
@@ -47,6 +48,19 @@ def test_sync_full_is_accepted_and_bad_options_are_named(tmp_path):
         get_transport(f"embedded://{tmp_path}/q.sqlite3?sync=sometimes")
     with pytest.raises(TransportURLError, match="unknown URL 'durable'"):
         get_transport(f"embedded://{tmp_path}/q.sqlite3?durable=1")
+
+
+def test_a_process_opening_the_file_while_another_writes_waits_its_turn(tmp_path):
+    """The first switch of a file to WAL is refused at once while another process holds
+    a write lock (carya.sqlite): the transport and the deduplicator wait instead."""
+    from carya.notify.dedup import Deduplicator
+
+    path = tmp_path / "queue.db"
+    with sqlite_write_lock(path, 0.3):
+        get_transport(f"embedded://{path}").close()
+    seen = tmp_path / "seen.db"
+    with sqlite_write_lock(seen, 0.3):
+        Deduplicator(100, path=str(seen)).close()
 
 
 def test_a_file_that_cannot_be_used_is_a_clear_error(tmp_path):
