@@ -3,6 +3,8 @@
 ``--server carya`` is whatever :func:`carya.server.serve` uses by default (what
 a user of ``carya serve`` gets), ``carya-gthread`` the same with gunicorn's own
 gthread worker instead of carya's front (the server before issue 14);
+``carya-direct`` carya's front with ``coalesce_bytes=0`` (every thread writes
+its own response, as before the loop took small ones under load);
 ``waitress`` and ``cheroot`` are candidates run directly so they can be
 compared with it. Every server stops on SIGTERM.
 """
@@ -21,6 +23,14 @@ def serve_carya(app, port: int, threads: int, workers: int) -> None:
 
     options = {"workers": workers} if workers else {}
     serve(app, host="127.0.0.1", port=port, threads=threads, **options)
+
+
+def serve_carya_direct(app, port: int, threads: int, workers: int) -> None:
+    """carya serve with every response written by its own thread (``coalesce_bytes=0``)."""
+    from carya.server import serve
+
+    options = {"workers": workers} if workers else {}
+    serve(app, host="127.0.0.1", port=port, threads=threads, coalesce_bytes=0, **options)
 
 
 def serve_carya_gthread(app, port: int, threads: int, workers: int) -> None:
@@ -54,7 +64,8 @@ def serve_cheroot(app, port: int, threads: int, workers: int) -> None:
     server.safe_start()
 
 
-SERVERS = {"carya": serve_carya, "carya-gthread": serve_carya_gthread,
+SERVERS = {"carya": serve_carya, "carya-direct": serve_carya_direct,
+           "carya-gthread": serve_carya_gthread,
            "waitress": serve_waitress, "cheroot": serve_cheroot}
 
 

@@ -39,6 +39,8 @@ ROUTES = {
 }
 
 SERVER_NAMES = ("embedded", "gunicorn", "mod_wsgi")
+#: more servers ``--servers`` may name: carya's front with coalesced writes off
+OTHER_SERVERS = ("embedded-direct",)
 
 
 def servers(workers: int) -> dict[str, launch.Server]:
@@ -48,6 +50,9 @@ def servers(workers: int) -> dict[str, launch.Server]:
     return {
         "embedded": launch.Server(f"carya.serve (gunicorn + carya front {workers}x8)",
                                   launch.embedded("carya", workers=workers)),
+        "embedded-direct": launch.Server(
+            f"carya.serve coalesce_bytes=0 ({workers}x8)",
+            launch.embedded("carya-direct", workers=workers)),
         "gunicorn": launch.Server(f"gunicorn sync -w {workers}", launch.gunicorn(workers)),
         "mod_wsgi": launch.Server(f"mod_wsgi-express {workers} proc x 4 thr",
                                   launch.mod_wsgi_express(workers, 4)),
@@ -169,7 +174,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=2,
                         help="rounds over all frameworks, best run kept (2)")
     parser.add_argument("--servers", default=",".join(SERVER_NAMES),
-                        help="comma-separated subset of " + ",".join(SERVER_NAMES))
+                        help="comma-separated subset of "
+                        + ",".join(SERVER_NAMES + OTHER_SERVERS))
     parser.add_argument("--workers", type=int, default=0,
                         help="processes per server (default: one per CPU the servers "
                         "are pinned to; 2 with --no-pin)")
@@ -183,7 +189,7 @@ def main(argv=None) -> int:
     cores = None if args.no_pin else launch.split_cores()
     names = [name for name in args.servers.split(",") if name]
     frameworks = [name for name in args.frameworks.split(",") if name]
-    unknown = [s for s in names if s not in SERVER_NAMES] + [f for f in frameworks
+    unknown = [s for s in names if s not in SERVER_NAMES + OTHER_SERVERS] + [f for f in frameworks
                                                              if f not in FRAMEWORKS]
     if unknown:
         parser.error(f"unknown server/framework: {', '.join(unknown)}")
