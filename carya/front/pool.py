@@ -13,7 +13,7 @@ enough to be held (``coalesce_bytes``), the connection stays open, and other
 requests are already waiting for a thread. Then the thread hands it to the loop
 with the connection and goes on to the next request; the loop sends it with its
 other writes. Keeping the socket writes out of the run of handlers is about a
-quarter more requests per second under load (``benchmarks/http/README.md``);
+fifth more requests per second under load (``benchmarks/http/README.md``);
 with nothing waiting, the thread writes at once, so a lone request is not
 delayed. What the loop cannot send without waiting comes back to a thread as a
 :class:`Job` with ``rest``.
@@ -41,7 +41,7 @@ ABANDONED_PER_THREAD = 4
 #: Requests waiting for a thread before a thread leaves a held response to the loop.
 #: Fewer waiting, the loop's turn to write comes too late to pay for itself: at 4
 #: concurrent clients, 1 cost a few percent of requests per second and 3 nothing,
-#: while under load both gave the same quarter more.
+#: while under load both gave the same fifth more.
 BACKLOG = 3
 
 

@@ -37,7 +37,7 @@ class FrontSettings:
     buffer_body: int = 1048576
     #: A response up to this size, finished while other requests wait for a thread, is
     #: sent by the event loop with its other writes, and the thread goes on at once to
-    #: the next request (about a quarter more requests per second under load; see
+    #: the next request (about a fifth more requests per second under load; see
     #: carya.front.pool); 0: every thread writes its own response.
     coalesce_bytes: int = 16384
 
