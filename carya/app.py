@@ -218,7 +218,7 @@ class App:
             for hook in chain.before:
                 hook(state)
             if self.use_context_locals:
-                result = handler.func(obj, *args, **kwargs)
+                result = handler.func(obj, *args, **kwargs) if kwargs else handler.func(obj, *args)
             else:
                 result = handler.func(obj, state.request, state.response, *args, **kwargs)
             body = self.render(state, handler, ctype, result)

@@ -51,7 +51,7 @@ class Binder:
 
     __slots__ = (
         "names", "required", "defaults", "varargs", "varkw", "qualname", "leading", "strict",
-        "params",
+        "params", "exact",
     )
 
     def __init__(self, func: Callable[..., Any], leading: int):
@@ -74,6 +74,9 @@ class Binder:
         self.required = sum(1 for p in names if p.default is p.empty)
         self.varargs = any(p.kind is p.VAR_POSITIONAL for p in params)
         self.varkw = any(p.kind is p.VAR_KEYWORD for p in params)
+        #: the path parts that bind every named argument with nothing left to look up
+        #: (the usual ``get_one(self, id)``); -1: none does (``**kwargs`` takes the rest)
+        self.exact = -1 if self.varkw else len(self.names)
         self.qualname = func.__qualname__
         self.strict = _required_by_callee(func, leading)
         #: ``params(app, state)``: the request's parameters by name (an adapter may
@@ -86,6 +89,8 @@ class Binder:
 
     def bind(self, remainder: list[str], app: Any, state: Any) -> tuple[list, dict]:
         """Return ``(args, kwargs)``; request parameters are parsed only when needed."""
+        if len(remainder) == self.exact:
+            return list(remainder), {}
         names = self.names
         n = len(names)
         if len(remainder) > n:

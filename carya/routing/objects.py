@@ -177,7 +177,9 @@ class Router:
                 entry = members.get(path[:cut])
                 if entry is not None:
                     seg = path[cut + 1:]
-                    if seg and seg not in entry[1] and plain_verb(state.environ, method):
+                    # plain_verb() for GET, PUT and DELETE (no form override but POST's)
+                    if (seg and seg not in entry[1]
+                            and "_method" not in state.environ.get("QUERY_STRING", "")):
                         target, node, _ = entry[0]
                         return target, node, [seg]
         w = Walk(state, method)
