@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import importlib
 import os
+import time
 from collections.abc import Callable
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CATALOG_CONFIG = os.path.join(ROOT, "examples", "catalog", "config.py")
-APPS = ("raw", "falcon", "pecan", "carya", "catalog")
+APPS = ("raw", "falcon", "pecan", "carya", "catalog", "slow")
+#: how long the ``slow`` app waits before answering: a database round trip, during
+#: which its thread holds no GIL (``benchmarks.http.concurrency --apps slow``)
+SLOW_SECONDS = 0.002
 
 
 def build(name: str) -> Callable:
@@ -23,7 +27,20 @@ def build(name: str) -> Callable:
         from carya.deploy import deploy
 
         return deploy(CATALOG_CONFIG)
+    if name == "slow":
+        return _slow(build("raw"))
     if name not in APPS:
         raise ValueError(f"unknown app {name!r}; choose one of {', '.join(APPS)}")
     module = {"falcon": "falcon_app", "pecan": "pecan_app", "carya": "carya_app"}.get(name, name)
     return importlib.import_module(f"benchmarks.apps.{module}").build().app
+
+
+def _slow(app: Callable) -> Callable:
+    """``app``, answering each request after a :data:`SLOW_SECONDS` wait (a handler
+    waiting on its database): the server's threads, not its CPU, run out first."""
+
+    def slow(environ: dict, start_response: Callable):
+        time.sleep(SLOW_SECONDS)
+        return app(environ, start_response)
+
+    return slow

@@ -16,6 +16,7 @@ _NON2XX = re.compile(r"Non-2xx or 3xx responses:\s*(\d+)")
 _SOCKET = re.compile(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)")
 _LATENCY = re.compile(r"Latency\s+([\d.]+)(us|ms|s)\b")
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_PERCENTILE = re.compile(r"^\s*(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class WrkResult:
     non_2xx: int
     socket_errors: dict
     latency_ms: float
+    #: latency percentiles in ms, ``{50: ..., 99: ...}`` (``run(..., percentiles=True)``)
+    percentiles: dict = field(default_factory=dict)
     #: server CPU per request, filled in by run.measure (least of the repeats)
     cpu_us: float | None = None
     #: req/s of every round of the same app and route, in order (run.measure)
@@ -73,16 +76,18 @@ def wrk_binary() -> str:
 
 
 def run(url: str, seconds: float, connections: int = 32, threads: int = 2,
-        request: Request | None = None, cpus: frozenset[int] | None = None) -> WrkResult:
+        request: Request | None = None, cpus: frozenset[int] | None = None,
+        percentiles: bool = False) -> WrkResult:
     """One wrk run; the subprocess is bounded by wrk's own ``-d`` and a hard timeout.
 
     A ``request`` other than a plain GET is sent through a temporary Lua script;
-    ``cpus`` keeps wrk on those CPUs (``launch.split_cores``).
+    ``cpus`` keeps wrk on those CPUs (``launch.split_cores``); ``percentiles`` asks
+    wrk for its latency distribution (the median and the 99th percentile are kept).
     """
     if not url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks only target loopback, not {url}")
     cmd = [wrk_binary(), f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-           "--timeout", "5s", url]
+           "--timeout", "5s", *(["--latency"] if percentiles else []), url]
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         if request is not None and (request.method != "GET" or request.headers):
             script.write(request.script())
@@ -109,4 +114,5 @@ def parse(out: str) -> WrkResult:
         non_2xx=int(non2xx.group(1)) if non2xx else 0,
         socket_errors=errors,
         latency_ms=float(latency.group(1)) * _UNIT[latency.group(2)] if latency else 0.0,
+        percentiles={int(p): float(v) * _UNIT[u] for p, v, u in _PERCENTILE.findall(out)},
     )
