@@ -44,6 +44,7 @@ log = logging.getLogger("carya")
 
 _JSON_TYPES = ("application/json", "application/javascript")
 _OK_LINE = _STATUS_LINES[200]  # the pending status that means "the declared one"
+_NOTHING_PENDING = (None, None)  # State.pending when no status or Location was kept
 _SIMPLEST = ({"text/html"}, {"text/plain"})
 _MAX_FORWARDS = 10
 _STATUS_TEXT = {200: "200 OK", 204: "204 No Content"}
@@ -425,8 +426,18 @@ class App:
         An empty result keeps a body the handler wrote itself (``response.text = ...``);
         only a response left without any body becomes a 204.
         """
-        resp = state.response
         handler = state.handler
+        if body and state._response is None and not self.custom_response:
+            # nothing asked for the response yet: made once, with its final fields
+            status, location = state.pending or _NOTHING_PENDING
+            state.pending = None
+            if status is None or (status[:4] == "200 " and handler is not None
+                                  and handler.status != 200):
+                status = handler.status_line if handler is not None else _OK_LINE
+            state._response = Response._carya_made(
+                status, body, self.rendered_type(state.content_type), location)
+            return
+        resp = state.response
         if (body and type(resp) is self.response_cls and isinstance(resp, Response)
                 and resp._carya_direct):
             # carya's own response: what the code below does, on the status line

@@ -32,6 +32,7 @@ _STATUS_LINES = {code.value: _status_line(code.value) for code in HTTPStatus}
 
 _WEBOB_ABS_HEADERLIST = webob.Response._abs_headerlist
 _BODY_HEADERS = frozenset(("content-type", "content-length", "content-md5"))
+_BODYLESS = frozenset(("204", "304"))  # statuses WebOb's setters leave without a type
 _RENDER_ATTRIBUTES = ("headers", "headerlist", "body", "content_type", "charset", "app_iter",
                       "content_length", "status", "_carya_render")
 
@@ -198,6 +199,30 @@ class Response(webob.Response):
             headers.append(("Content-Type", content_type))
         if missing_length:
             headers.append(("Content-Length", length))
+
+    @classmethod
+    def _carya_made(cls, status: str, body: bytes, content_type: str,
+                    location: str | None) -> Response:
+        """A response made at once with its final fields: what ``cls()``, then setting
+        ``status`` and ``location``, then :meth:`_carya_render` leave (a 204/304
+        without a Content-Type, as WebOb's setters leave it).
+
+        For a rendered body that a hook wants as an object (an ``after`` hook adding
+        a header): one object, instead of the constructor and two passes over the
+        header list. ``location`` comes checked (``carya.proxies``).
+        """
+        length = ("Content-Length", str(len(body)))
+        headers = [length] if status[:3] in _BODYLESS else [
+            ("Content-Type", content_type), length]
+        if location is not None:
+            headers.append(("Location", location))
+        resp = cls.__new__(cls)
+        resp._status = status
+        resp._headers = None
+        resp._headerlist = headers
+        resp.conditional_response = cls.default_conditional_response
+        resp._app_iter = [body]
+        return resp
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         """WSGI: WebOb's, with the header list copied rather than rebuilt when it can be."""

@@ -111,6 +111,29 @@ def test_one_pass_render_leaves_webobs_headers(extra):
     assert ours.body == theirs.body
 
 
+@pytest.mark.parametrize("status", ["200 OK", "201 Created", "204 No Content",
+                                    "304 Not Modified"])
+@pytest.mark.parametrize("location", [None, "http://h/servers/1", "/servers/1"])
+def test_made_at_once_is_what_the_steps_leave(status, location):
+    ours = Response._carya_made(status, b"null", "application/json", location)
+    steps = Response()
+    steps.status = status
+    if location is not None:
+        steps.location = location
+    steps._carya_render(b"null", "application/json")
+    if status[:3] in ("204", "304"):  # what App.materialize does after the render
+        steps.headerlist[:] = [h for h in steps.headerlist if h[0] != "Content-Type"]
+    assert type(ours) is Response
+    assert (ours.status, ours.headerlist, ours.body) == (
+        steps.status, steps.headerlist, steps.body)
+    assert ours.conditional_response is steps.conditional_response
+    assert ours.headers["Content-Length"] == "4"
+    env = _environ({})
+    sent = []
+    assert list(ours(env, lambda s, h, exc_info=None: sent.append((s, h)))) == [b"null"]
+    assert sent == [(steps.status, steps._abs_headerlist(env))]
+
+
 def test_response_head_has_no_body():
     env = _environ({"REQUEST_METHOD": "HEAD"})
     resp = Response(body=b"abc")
