@@ -51,7 +51,7 @@ class Binder:
 
     __slots__ = (
         "names", "required", "defaults", "varargs", "varkw", "qualname", "leading", "strict",
-        "params", "exact",
+        "params", "exact", "arity",
     )
 
     def __init__(self, func: Callable[..., Any], leading: int):
@@ -68,6 +68,9 @@ class Binder:
         names = positional[leading:]
         self.leading = leading
         self.names: tuple[str, ...] = tuple(p.name for p in names)
+        #: the named parameters after the leading ones (``state.arguments`` splits the call
+        #: with it on every request that has hooks)
+        self.arity = len(self.names)
         self.defaults: dict[str, Any] = {
             p.name: p.default for p in names if p.default is not p.empty
         }
@@ -82,10 +85,6 @@ class Binder:
         #: ``params(app, state)``: the request's parameters by name (an adapter may
         #: read them more cheaply where it knows the case is plain).
         self.params: Callable[[Any, Any], dict] = _app_params
-
-    @property
-    def arity(self) -> int:
-        return len(self.names)
 
     def bind(self, remainder: list[str], app: Any, state: Any) -> tuple[list, dict]:
         """Return ``(args, kwargs)``; request parameters are parsed only when needed."""
