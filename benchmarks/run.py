@@ -36,7 +36,12 @@ def parse_args(argv):
         default=2.0,
         help="time budget per shape, split across the repeats (default 2.0)",
     )
-    parser.add_argument("--repeats", type=int, default=3, help="timed loops per shape; best wins")
+    parser.add_argument(
+        "--repeats", type=int, default=12,
+        help="timed loops per shape and round, frameworks taking turns; best wins (default "
+        "12: short loops, so a slow spell of the machine rarely covers one framework's "
+        "every loop)",
+    )
     parser.add_argument(
         "--max-iter", type=int, default=200_000, help="iteration cap per timed loop"
     )
