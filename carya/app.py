@@ -34,7 +34,7 @@ from .handler import Generic, Handler
 from .hooks import HookChain, PecanHook
 from .proxies import response as response_proxy
 from .render import Renderer, RendererFactory
-from .responses import _STATUS_LINES, Response, _absolute
+from .responses import _BODYLESS, _STATUS_LINES, Response, _absolute
 from .routing.objects import Router
 from .routing.spec import SpecCache
 
@@ -587,7 +587,7 @@ class App:
 
 def _bodyless(status: str | None) -> bool:
     """A 204 or 304 status line: WebOb's setters leave no Content-Type on it."""
-    return status is not None and status[:3] in ("204", "304")
+    return status is not None and status[:3] in _BODYLESS
 
 
 _ACCEPT_MEMO_MAX = 64  # Accept headers remembered per handler

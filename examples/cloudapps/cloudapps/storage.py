@@ -126,4 +126,3 @@ def engine_for(url: str, on_connect: Callable[[Any], None] | None = None) -> Eng
             use_wal(dbapi_conn)  # retried while another process holds the file
 
     return engine
-
